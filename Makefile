@@ -1,0 +1,46 @@
+# Two entry points: `make run` opens the app, `make test` runs the whole suite.
+# Both set up .venv and the data first; each step is skipped when already done.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+XCB_STAMP := $(VENV)/.xcb-checked
+
+.PHONY: run test setup data xcb screenshot benchmark clean
+
+run: setup data xcb
+	$(VENV)/bin/fmnist-gui
+
+test: setup data
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	$(VENV)/bin/lint-imports --no-cache
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Finds Fashion-MNIST where the app looks for it; installs Debian's package when it is missing.
+data: setup
+	@sh packaging/ensure-data.sh $(PY)
+
+# The xcb platform plugin needs a few X libraries that a minimal Debian lacks.
+xcb: $(XCB_STAMP)
+
+$(XCB_STAMP): $(STAMP)
+	@sh packaging/ensure-xcb.sh $(PY)
+	@touch $(XCB_STAMP)
+
+# Refreshes docs/screenshot*.png from a real run on the real data, on a virtual screen.
+screenshot: setup data
+	$(PY) packaging/screenshot.py --out docs
+
+benchmark: setup data
+	$(PY) packaging/benchmark.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,209 @@
+"""The command line: the GUI by default; train, evaluate, predict, devices and data headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"fmnist-gui: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES
+    from fmnist_gui.models import MODELS
+
+    parser = _Parser(prog="fmnist-gui", description="Train, watch and demo Fashion-MNIST models.")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    commands.add_parser("gui", help="open the app (the default)").add_argument("checkpoint", nargs="?", help="a checkpoint to open")
+
+    train = commands.add_parser("train", help="train headless and save a checkpoint")
+    train.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
+    train.add_argument("--preset", choices=list(PRESETS), default="default", help="starting values; options below override them")
+    train.add_argument("--model", choices=list(MODELS))
+    train.add_argument("--optimizer", choices=OPTIMIZERS)
+    train.add_argument("--lr", type=float, help="learning rate (the peak rate for one-cycle)")
+    train.add_argument("--momentum", type=float, help="SGD momentum")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--epochs", type=int, help="epochs to reach in total (counting a resumed checkpoint's)")
+    train.add_argument("--weight-decay", type=float)
+    train.add_argument("--schedule", choices=SCHEDULES)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", help="cpu, cuda, cuda:N or mps (see `fmnist-gui devices`)")
+    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None, help="random flips and shifts")
+    train.add_argument("--resume", metavar="FILE", help="continue training from this checkpoint")
+    train.add_argument("--json", action="store_true", help="print one JSON object per epoch")
+    train.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files")
+
+    evaluate = commands.add_parser("evaluate", help="test loss and accuracy of a checkpoint")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument("--data-dir")
+
+    predict = commands.add_parser("predict", help="the top 3 classes for image files")
+    predict.add_argument("checkpoint")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--json", action="store_true")
+
+    commands.add_parser("devices", help="the devices torch can use here")
+    data = commands.add_parser("data", help="where Fashion-MNIST is found, after checking it")
+    data.add_argument("--data-dir")
+    return parser
+
+
+def prefer_sleeping_threads() -> None:
+    """Make torch's OpenMP threads sleep, not spin, while they wait for work.
+
+    Spinning threads fight the GUI thread for the cores; on a 2-core machine that made a run
+    in the app three times slower. It must be set before torch is first imported.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from fmnist_gui.errors import UserFacingError
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or arguments[0] == "gui":
+        prefer_sleeping_threads()
+    args = build_parser().parse_args(arguments)
+    handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "devices": _devices, "data": _data}
+    try:
+        if args.command in (None, "gui"):
+            from fmnist_gui.qt.app import run_app
+
+            return run_app(getattr(args, "checkpoint", None))
+        return handlers[args.command](args)
+    except UserFacingError as exc:
+        print(f"fmnist-gui: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _train_config(args: argparse.Namespace, base: Any) -> Any:
+    overrides = {
+        name: getattr(args, name)
+        for name in ("model", "optimizer", "lr", "momentum", "batch_size", "epochs", "weight_decay", "schedule", "seed", "device", "augment")
+        if getattr(args, name) is not None
+    }
+    return base.replace(**overrides)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from fmnist_gui.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from fmnist_gui.config import preset
+    from fmnist_gui.data import load_fashion_mnist
+    from fmnist_gui.devices import resolve_device
+    from fmnist_gui.engine import FinishReason, Trainer
+    from fmnist_gui.progress import ConsoleProgress
+
+    out = Path(args.out).expanduser()
+    if out.is_dir() or not out.parent.is_dir():
+        raise CheckpointError(f"Cannot save to {out}: {'it is a folder' if out.is_dir() else 'its folder does not exist'}.")
+    resume = load_checkpoint(args.resume) if args.resume else None
+    base = resume.config if resume else preset(args.preset)
+    config = _train_config(args, base)
+    resolve_device(config.device)
+    data = load_fashion_mnist(args.data_dir)
+    trainer = Trainer(config, data, [ConsoleProgress(json_lines=args.json)], resume_from=resume)
+
+    def request_stop(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl+C quits at once
+        print("\nStopping at the next batch; what was trained will be saved (Ctrl+C again to quit now).", file=sys.stderr)
+        trainer.stop()
+
+    in_main_thread = threading.current_thread() is threading.main_thread()  # signal.signal works only there
+    previous = signal.signal(signal.SIGINT, request_stop) if in_main_thread else None
+    try:
+        result = trainer.fit()
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)
+    checkpoint = trainer.checkpoint()
+    if checkpoint is not None and result.reason is not FinishReason.FAILED:
+        save_checkpoint(checkpoint, out)
+        print(f"Saved {out} (epoch {checkpoint.epoch}).", file=sys.stderr)
+    if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
+        print(f"fmnist-gui: error: {result.message}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from fmnist_gui.checkpoint import load_checkpoint
+    from fmnist_gui.data import load_fashion_mnist
+    from fmnist_gui.devices import resolve_device
+    from fmnist_gui.engine.evaluation import evaluate
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    device = resolve_device(args.device)
+    data = load_fashion_mnist(args.data_dir, device)
+    model = checkpoint.build_model(device)
+    result = evaluate(model, data.test_images, data.test_labels, checkpoint.spec.mean, checkpoint.spec.std)
+    per_class = {name: _clean(v) for name, v in zip(checkpoint.class_names, result.per_class_accuracy)}
+    if args.json:
+        print(json.dumps({"model": checkpoint.config.model, "epoch": checkpoint.epoch, "test_loss": result.loss,
+                          "test_accuracy": result.accuracy, "per_class_accuracy": per_class}))
+        return 0
+    print(f"{Path(args.checkpoint).name}: {checkpoint.config.model}, epoch {checkpoint.epoch}")
+    print(f"test loss {result.loss:.4f}   test accuracy {result.accuracy:.2f}%   ({len(data.test_labels)} images)")
+    for name, value in per_class.items():
+        print(f"  {name:<12} {'—' if value is None else f'{value:6.2f}%'}")
+    return 0
+
+
+def _clean(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from fmnist_gui.checkpoint import load_checkpoint
+    from fmnist_gui.engine.evaluation import predict_probabilities
+    from fmnist_gui.imaging import load_as_fashion_mnist
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    images = [load_as_fashion_mnist(path) for path in args.images]  # all checked before any output
+    model = checkpoint.build_model("cpu")
+    probabilities = predict_probabilities(model, torch.from_numpy(np.stack(images)), checkpoint.spec.mean, checkpoint.spec.std)
+    for path, probs in zip(args.images, probabilities):
+        top = torch.topk(probs, 3)
+        ranked = [(checkpoint.class_names[int(i)], float(p)) for p, i in zip(top.values, top.indices)]
+        if args.json:
+            print(json.dumps({"image": path, "top3": [{"class": c, "probability": p} for c, p in ranked]}))
+        else:
+            print(f"{path}: " + ", ".join(f"{c} {100 * p:.1f}%" for c, p in ranked))
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from fmnist_gui.devices import available_devices
+
+    for info in available_devices():
+        print(f"{info.name:<8} {info.description}")
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from fmnist_gui.data import load_fashion_mnist
+
+    data = load_fashion_mnist(args.data_dir)
+    print(f"Fashion-MNIST in {data.source}: {len(data.train_labels)} training and {len(data.test_labels)} test images.")
+    return 0

@@ -1,0 +1,116 @@
+"""TrainConfig: every hyperparameter of a run, frozen and validated, plus the named presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from fmnist_gui.devices import best_device, check_device_syntax
+from fmnist_gui.errors import UserFacingError
+from fmnist_gui.models import DEFAULT_MODEL, MODELS
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "one-cycle", "cosine")
+
+
+class ConfigError(UserFacingError):
+    """A hyperparameter outside what training can use."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = DEFAULT_MODEL
+    optimizer: str = "adamw"
+    lr: float = 0.01  # the peak rate for one-cycle
+    momentum: float = 0.9  # SGD only
+    batch_size: int = 128
+    epochs: int = 3
+    weight_decay: float = 5e-4
+    schedule: str = "one-cycle"
+    seed: int = 0
+    device: str = "cpu"
+    augment: bool = False
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.model in MODELS, f"Unknown model '{self.model}'; choose one of: {', '.join(MODELS)}."),
+            (self.optimizer in OPTIMIZERS, f"Unknown optimizer '{self.optimizer}'; choose one of: {', '.join(OPTIMIZERS)}."),
+            (self.schedule in SCHEDULES, f"Unknown LR schedule '{self.schedule}'; choose one of: {', '.join(SCHEDULES)}."),
+            (_finite(self.lr) and 0 < self.lr <= 10, f"The learning rate must be above 0 and at most 10, not {self.lr}."),
+            (_finite(self.momentum) and 0 <= self.momentum < 1, f"Momentum must be at least 0 and below 1, not {self.momentum}."),
+            (_whole(self.batch_size) and 1 <= self.batch_size <= 65536, f"The batch size must be a whole number from 1 to 65536, not {self.batch_size}."),
+            (_whole(self.epochs) and 1 <= self.epochs <= 10000, f"Epochs must be a whole number from 1 to 10000, not {self.epochs}."),
+            (_finite(self.weight_decay) and 0 <= self.weight_decay <= 1, f"Weight decay must be from 0 to 1, not {self.weight_decay}."),
+            (_whole(self.seed) and 0 <= self.seed < 2**63, f"The seed must be a whole number from 0, not {self.seed}."),
+            (isinstance(self.augment, bool), f"Augmentation is on or off, not {self.augment!r}."),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        try:
+            check_device_syntax(self.device)
+        except UserFacingError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with `changes` applied and validated."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """A config from stored values; unknown keys (from newer versions) are ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+PRESETS: dict[str, tuple[str, TrainConfig]] = {
+    "default": ("Small CNN, AdamW, one-cycle: 91% in 3 epochs on a CPU", TrainConfig()),
+    "quickstart": (
+        "The PyTorch quickstart exactly: MLP, plain SGD, lr 1e-3, batch 64, 5 epochs",
+        TrainConfig(
+            model="quickstart-mlp",
+            optimizer="sgd",
+            lr=1e-3,
+            momentum=0.0,
+            batch_size=64,
+            epochs=5,
+            weight_decay=0.0,
+            schedule="constant",
+        ),
+    ),
+    "gpu": (
+        "Wide CNN with augmentation, 30 epochs: 93%+ on a GPU",
+        TrainConfig(
+            model="wide-cnn",
+            optimizer="adamw",
+            lr=3e-3,
+            batch_size=256,
+            epochs=30,
+            weight_decay=5e-4,
+            schedule="one-cycle",
+            augment=True,
+        ),
+    ),
+}
+
+
+def preset(name: str) -> TrainConfig:
+    """The preset's config; the GPU preset takes the first GPU this machine has."""
+    try:
+        config = PRESETS[name][1]
+    except KeyError:
+        raise ConfigError(f"Unknown preset '{name}'; choose one of: {', '.join(PRESETS)}.") from None
+    return config.replace(device=best_device()) if name == "gpu" else config

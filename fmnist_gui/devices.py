@@ -1,0 +1,68 @@
+"""Which torch devices exist on this machine, named the way torch names them."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+
+import torch
+
+from fmnist_gui.errors import UserFacingError
+
+DEVICE_PATTERN = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
+
+
+class DeviceError(UserFacingError):
+    """A device string that is malformed or names a device this machine lacks."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str  # as torch names it: cpu, cuda:0, mps
+    description: str  # for people: the card's name, core count …
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} — {self.description}"
+
+
+@functools.cache
+def _detect_devices() -> tuple[DeviceInfo, ...]:
+    devices = [DeviceInfo("cpu", f"CPU, {os.cpu_count() or 1} cores, {torch.get_num_threads()} threads")]
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            memory = props.total_memory / 2**30
+            devices.append(DeviceInfo(f"cuda:{index}", f"{props.name}, {memory:.0f} GiB"))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append(DeviceInfo("mps", "Apple GPU (Metal)"))
+    return tuple(devices)
+
+
+def available_devices() -> list[DeviceInfo]:
+    """Every device torch can use here, CPU first; probed once per process (probing CUDA is slow)."""
+    return list(_detect_devices())
+
+
+def best_device() -> str:
+    """The device a GPU preset should use: the first GPU when there is one, else the CPU."""
+    names = [d.name for d in available_devices()]
+    return next((n for n in names if n != "cpu"), "cpu")
+
+
+def check_device_syntax(name: str) -> None:
+    if not DEVICE_PATTERN.match(name):
+        raise DeviceError(f"'{name}' is not a device name; use cpu, cuda, cuda:N or mps.")
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch.device for `name`, refusing one this machine does not have."""
+    check_device_syntax(name)
+    present = [d.name for d in available_devices()]
+    wanted = "cuda:0" if name == "cuda" else name
+    if wanted not in present:
+        raise DeviceError(f"Device {name} is not available here; this machine has: {', '.join(present)}.")
+    return torch.device(wanted)

@@ -1,0 +1,70 @@
+"""Optimizers and learning-rate schedules from a TrainConfig, resumable from a checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR
+
+from fmnist_gui.checkpoint import Checkpoint
+from fmnist_gui.config import TrainConfig
+
+# The config fields that shape the optimizer's and the schedule's trajectory.
+TRAJECTORY_FIELDS = ("optimizer", "schedule", "epochs", "batch_size", "lr", "weight_decay", "momentum")
+
+
+def build_optimization(
+    config: TrainConfig,
+    parameters: Iterable[torch.nn.Parameter],
+    batches_per_epoch: int,
+    first_epoch: int,
+    saved: Checkpoint | None = None,
+) -> tuple[torch.optim.Optimizer, LRScheduler | None]:
+    """The optimizer and per-batch schedule of a run.
+
+    Resuming with the same trajectory fields continues both exactly (momenta, rates, cycle
+    position). With other values, the optimizer keeps its moments but takes the new values, and
+    a fresh schedule spans the epochs still to train.
+    """
+    optimizer = _make_optimizer(config, list(parameters))
+    saved_state = saved.optimizer_state if saved and saved.config.optimizer == config.optimizer else None
+    continues = (
+        saved is not None
+        and saved_state is not None
+        and (config.schedule == "constant" or saved.scheduler_state is not None)
+        and all(getattr(saved.config, f) == getattr(config, f) for f in TRAJECTORY_FIELDS)
+    )
+    if continues:
+        assert saved is not None
+        scheduler = _make_scheduler(config, optimizer, config.epochs * batches_per_epoch)
+        optimizer.load_state_dict(saved_state)  # after the scheduler, so its saved group values win
+        if scheduler is not None:
+            scheduler.load_state_dict(saved.scheduler_state)
+        return optimizer, scheduler
+    if saved_state is not None:
+        optimizer.load_state_dict(saved_state)
+        for group in optimizer.param_groups:
+            for key in ("initial_lr", "max_lr", "min_lr"):  # a fresh schedule must set its own
+                group.pop(key, None)
+            group.update(lr=config.lr, weight_decay=config.weight_decay)
+            if "momentum" in group:
+                group["momentum"] = config.momentum
+    steps = (config.epochs - first_epoch + 1) * batches_per_epoch
+    return optimizer, _make_scheduler(config, optimizer, steps)
+
+
+def _make_optimizer(config: TrainConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def _make_scheduler(config: TrainConfig, optimizer: torch.optim.Optimizer, steps: int) -> LRScheduler | None:
+    if config.schedule == "one-cycle":
+        return OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
+    if config.schedule == "cosine":
+        return CosineAnnealingLR(optimizer, T_max=steps)
+    return None

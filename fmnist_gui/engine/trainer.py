@@ -1,0 +1,391 @@
+"""The training loop: data resident on the device, cooperative pause/stop, a reason at the end."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from fmnist_gui.checkpoint import Checkpoint, library_versions
+from fmnist_gui.config import TrainConfig
+from fmnist_gui.data import FashionMNIST
+from fmnist_gui.devices import available_devices, resolve_device
+from fmnist_gui.engine.augment import augment_batch
+from fmnist_gui.engine.callbacks import Callback, CallbackList
+from fmnist_gui.engine.evaluation import evaluate, to_input
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine.optim import build_optimization
+from fmnist_gui.errors import UserFacingError
+from fmnist_gui.models import count_parameters, get_model_spec
+
+SAMPLE_COUNT = 16
+REPORT_INTERVAL = 0.05  # seconds: about 20 batch reports a second
+
+
+class RunControl:
+    """Pause, resume and stop requests, safe to make from any thread; checked between batches."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused run must wake up to see the stop
+
+    def pause(self) -> None:
+        if not self._stop.is_set():
+            self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> float:
+        """Block while paused; returns the seconds spent waiting."""
+        start = time.monotonic()
+        self._running.wait()
+        return time.monotonic() - start
+
+
+def sample_indices(test_size: int, seed: int, count: int = SAMPLE_COUNT) -> np.ndarray:
+    """A fixed, seeded choice of test images to show with their predictions."""
+    generator = np.random.default_rng(seed)
+    return np.sort(generator.choice(test_size, size=min(count, test_size), replace=False))
+
+
+class _Divergence(Exception):
+    def __init__(self, value: float, epoch: int, batch: int) -> None:
+        super().__init__(f"loss {value} at epoch {epoch}, batch {batch}")
+        self.value, self.epoch, self.batch = value, epoch, batch
+
+
+class Trainer:
+    """Trains one model on Fashion-MNIST and reports to callbacks; run `fit()` in any thread."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        data: FashionMNIST,
+        callbacks: Iterable[Callback] = (),
+        resume_from: Checkpoint | None = None,
+        report_interval: float = REPORT_INTERVAL,
+    ) -> None:
+        if resume_from is not None:
+            if resume_from.config.model != config.model:
+                raise UserFacingError(
+                    f"The checkpoint holds a {resume_from.config.model} model; it cannot continue as {config.model}."
+                )
+            if config.epochs <= resume_from.epoch:
+                raise UserFacingError(
+                    f"The checkpoint has already reached epoch {resume_from.epoch}; ask for more epochs than that "
+                    f"(e.g. {resume_from.epoch + 3} trains 3 more)."
+                )
+        self.config = config
+        self.data = data
+        self.callbacks = CallbackList(callbacks)
+        self.resume_from = resume_from
+        self.report_interval = report_interval
+        self.control = RunControl()
+        self.model: nn.Module | None = None
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: Checkpoint | None = resume_from
+        self.history: list[dict[str, Any]] = list(resume_from.history) if resume_from else []
+        self.batch_history: dict[str, list[float]] = {
+            key: list((resume_from.batch_history if resume_from else {}).get(key, [])) for key in ("step", "loss", "lr")
+        }
+
+    # Requests from other threads
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    def stop(self) -> None:
+        self.control.stop()
+
+    def checkpoint(self) -> Checkpoint | None:
+        """The latest consistent state: the last finished epoch during a run, the final weights after it."""
+        with self._snapshot_lock:
+            return self._snapshot
+
+    # The run
+    def fit(self) -> RunFinished:
+        """Train until done, stopped, diverged or failed; always ends with on_fit_end."""
+        started = time.monotonic()
+        self._paused_seconds = 0.0
+        self._epochs_done = self.resume_from.epoch if self.resume_from else 0
+        reason, message, details = FinishReason.COMPLETED, "", None
+        try:
+            reason, message = self._run()
+        except _Divergence as exc:
+            self._restore_last_good()
+            reason = FinishReason.DIVERGED
+            message = (
+                f"Training diverged: the loss became {exc.value} at epoch {exc.epoch}, batch {exc.batch}. "
+                f"Try a lower learning rate than {self.config.lr:g}; "
+                f"the weights of epoch {self._epochs_done} were kept."
+            )
+        except UserFacingError as exc:
+            reason, message = FinishReason.FAILED, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a run must end with a reason, whatever went wrong
+            reason, message, details = FinishReason.FAILED, _describe(exc), traceback.format_exc()
+        elapsed = time.monotonic() - started - self._paused_seconds
+        result = RunFinished(reason, message, self._epochs_done, elapsed, details)
+        self.callbacks.on_fit_end(result)
+        return result
+
+    def _run(self) -> tuple[FinishReason, str]:
+        config = self.config
+        device = resolve_device(config.device)
+        data = self.data.to(device)
+        torch.manual_seed(config.seed)
+        model = self.resume_from.build_model(device) if self.resume_from else get_model_spec(config.model).build().to(device)
+        self.model = model
+        mean, std = _normalization(config)
+        train_size, test_size = len(data.train_labels), len(data.test_labels)
+        batches = math.ceil(train_size / config.batch_size)
+        first_epoch = self._first_epoch = self._epochs_done + 1
+        optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
+        step = self.resume_from.step if self.resume_from else 0
+        samples = sample_indices(test_size, config.seed)
+        if self._snapshot is None:
+            self._take_snapshot(model, optimizer, scheduler, step)
+        self.callbacks.on_fit_start(
+            RunStarted(config, _device_label(device), self._epochs_done, batches, train_size, test_size, count_parameters(model))
+        )
+        self._clock = _RunClock(config.epochs - self._epochs_done, batches)
+        for epoch in range(first_epoch, config.epochs + 1):
+            epoch_started = time.monotonic()
+            paused_before = self._paused_seconds
+            train_loss, train_accuracy, step, finished = self._train_epoch(
+                model, optimizer, scheduler, data, mean, std, epoch, batches, step
+            )
+            if not finished:
+                self._take_snapshot(model, optimizer, scheduler, step)
+                return FinishReason.STOPPED, f"Stopped by request during epoch {epoch}; the weights trained so far are kept."
+            evaluation = evaluate(model, data.test_images, data.test_labels, mean, std)
+            if not math.isfinite(evaluation.loss):
+                raise _Divergence(evaluation.loss, epoch, batches)
+            self._epochs_done = epoch
+            seconds = time.monotonic() - epoch_started - (self._paused_seconds - paused_before)
+            self._clock.epoch_finished(seconds)
+            record = EpochRecord(
+                epoch=epoch,
+                epochs=config.epochs,
+                step=step,
+                train_loss=train_loss,
+                train_accuracy=train_accuracy,
+                test_loss=evaluation.loss,
+                test_accuracy=evaluation.accuracy,
+                per_class_accuracy=evaluation.per_class_accuracy,
+                confusion=evaluation.confusion,
+                test_probabilities=evaluation.probabilities,
+                sample_indices=samples,
+                lr=_current_lr(optimizer),
+                seconds=seconds,
+                elapsed=self._clock.elapsed(self._paused_seconds),
+            )
+            self.history.append(record.to_history())
+            self._take_snapshot(model, optimizer, scheduler, step)
+            self.callbacks.on_epoch_end(record)
+            if self.control.stop_requested:
+                return FinishReason.STOPPED, f"Stopped by request after epoch {epoch}."
+        return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1]['test_accuracy']:.2f}%."
+
+    def _train_epoch(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        scheduler: Any,
+        data: FashionMNIST,
+        mean: float,
+        std: float,
+        epoch: int,
+        batches: int,
+        step: int,
+    ) -> tuple[float, float, int, bool]:
+        """One pass over the shuffled training set; returns mean loss, accuracy, step, and whether it finished."""
+        config = self.config
+        model.train()
+        device = data.train_images.device
+        generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
+        torch.manual_seed(config.seed * 1_000_003 + epoch)  # dropout: the same after a resume
+        order = torch.randperm(len(data.train_labels), generator=generator).to(device)
+        epoch_loss = torch.zeros((), device=device)
+        window_loss = torch.zeros((), device=device)
+        correct = torch.zeros((), dtype=torch.int64, device=device)
+        seen = window_seen = 0
+        active_start = time.monotonic()
+        paused_at_start = self._paused_seconds
+        last_report = 0.0
+        for batch in range(1, batches + 1):
+            if self.control.paused:
+                self._paused_seconds += self.control.wait_while_paused()
+            if self.control.stop_requested:
+                return _mean(epoch_loss, seen), _percent(correct, seen), step, False
+            index = order[(batch - 1) * config.batch_size : batch * config.batch_size]
+            labels = data.train_labels[index]
+            images = data.train_images[index]
+            if config.augment:
+                inputs = augment_batch(images, generator, mean, std)
+            else:
+                inputs = to_input(images, mean, std)
+            logits = model(inputs)
+            loss = F.cross_entropy(logits, labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            step += 1
+            size = len(labels)
+            detached = loss.detach() * size
+            epoch_loss += detached
+            window_loss += detached
+            correct += (logits.detach().argmax(dim=1) == labels).sum()
+            seen += size
+            window_seen += size
+            now = time.monotonic()
+            if now - last_report >= self.report_interval or batch == batches:
+                last_report = now
+                loss_value = float(window_loss) / window_seen  # syncs the device, at most ~20 times a second
+                if not math.isfinite(loss_value):
+                    raise _Divergence(loss_value, epoch, batch)
+                active = now - active_start - (self._paused_seconds - paused_at_start)
+                rate = seen / active if active > 0 else 0.0
+                lr = _current_lr(optimizer)
+                self.batch_history["step"].append(step)
+                self.batch_history["loss"].append(loss_value)
+                self.batch_history["lr"].append(lr)
+                self.callbacks.on_batch_end(
+                    BatchRecord(
+                        epoch=epoch,
+                        batch=batch,
+                        batches=batches,
+                        step=step,
+                        loss=loss_value,
+                        accuracy=_percent(correct, seen),
+                        lr=lr,
+                        samples_per_second=rate,
+                        progress=self._clock.progress(epoch - self._first_epoch + 1, batch),
+                        eta_seconds=self._clock.eta(epoch - self._first_epoch + 1, batch, active),
+                        elapsed=self._clock.elapsed(self._paused_seconds),
+                    )
+                )
+                window_loss.zero_()
+                window_seen = 0
+        return _mean(epoch_loss, seen), _percent(correct, seen), step, True
+
+    def _take_snapshot(self, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, step: int) -> None:
+        snapshot = Checkpoint(
+            config=self.config,
+            model_state=_cpu_copy(model.state_dict()),
+            optimizer_state=_cpu_copy(optimizer.state_dict()),
+            scheduler_state=_cpu_copy(scheduler.state_dict()) if scheduler is not None else None,
+            epoch=self._epochs_done,
+            step=step,
+            history=[dict(entry) for entry in self.history],
+            batch_history={key: list(values) for key, values in self.batch_history.items()},
+            versions=dict(library_versions()),
+        )
+        with self._snapshot_lock:
+            self._snapshot = snapshot
+
+    def _restore_last_good(self) -> None:
+        snapshot = self.checkpoint()
+        if self.model is not None and snapshot is not None:
+            self.model.load_state_dict(snapshot.model_state)
+            # Drop the reports of the diverged part so history and weights agree.
+            keep = sum(1 for s in self.batch_history["step"] if s <= snapshot.step)
+            for values in self.batch_history.values():
+                del values[keep:]
+
+
+class _RunClock:
+    """Progress and ETA over the epochs of this run, evaluation time included."""
+
+    def __init__(self, epochs: int, batches: int) -> None:
+        self.epochs, self.batches = epochs, batches
+        self.started = time.monotonic()
+        self.epoch_seconds: list[float] = []
+
+    def epoch_finished(self, seconds: float) -> None:
+        self.epoch_seconds.append(seconds)
+
+    def progress(self, epoch_in_run: int, batch: int) -> float:
+        return ((epoch_in_run - 1) * self.batches + batch) / (self.epochs * self.batches)
+
+    def eta(self, epoch_in_run: int, batch: int, active_in_epoch: float) -> float:
+        remaining_epochs = self.epochs - epoch_in_run
+        if self.epoch_seconds:
+            per_epoch = float(np.median(self.epoch_seconds))
+            left_in_epoch = per_epoch * (1 - batch / self.batches)
+        else:
+            per_epoch = active_in_epoch * self.batches / max(batch, 1)
+            left_in_epoch = per_epoch - active_in_epoch
+        return max(0.0, left_in_epoch + remaining_epochs * per_epoch)
+
+    def elapsed(self, paused: float) -> float:
+        return time.monotonic() - self.started - paused
+
+
+def _normalization(config: TrainConfig) -> tuple[float, float]:
+    spec = get_model_spec(config.model)
+    return spec.mean, spec.std
+
+
+def _current_lr(optimizer: torch.optim.Optimizer) -> float:
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def _mean(total: torch.Tensor, count: int) -> float:
+    return float(total) / count if count else float("nan")
+
+
+def _percent(correct: torch.Tensor, count: int) -> float:
+    return 100.0 * float(correct) / count if count else 0.0
+
+
+def _cpu_copy(value: Any) -> Any:
+    """A deep copy with every tensor cloned to the CPU, so later training cannot change it."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {k: _cpu_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cpu_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_cpu_copy(v) for v in value)
+    return value
+
+
+def _device_label(device: torch.device) -> str:
+    for info in available_devices():
+        if torch.device("cuda:0" if info.name == "cuda" else info.name) == device:
+            return info.label
+    return str(device)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return "The GPU ran out of memory; try a smaller batch size or a smaller model."
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"Training failed: {type(exc).__name__}{': ' + text if text else ''}"

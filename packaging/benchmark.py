@@ -1,0 +1,230 @@
+"""How much faster fmnist-gui feeds and trains than the PyTorch quickstart, measured side by side.
+
+(a) the input pipeline alone, one epoch of training images, no model:
+    fmnist-gui keeps the uint8 images resident on the device and, per batch, indexes a shuffled
+    permutation and normalises (engine/trainer.py _train_epoch, engine/evaluation.to_input);
+    the quickstart wraps each image in a PIL image and converts it with ToTensor inside a
+    DataLoader (torchvision.datasets.FashionMNIST's own __getitem__, batch 64, shuffle).
+(b) one training epoch of the quickstart MLP plus its test pass, both ways: fmnist-gui's Trainer
+    with preset('quickstart') and epochs=1, and the tutorial's train()/test() loops. The epoch is
+    cut to its first 300 batches by default (--batches 938 for all of it) to keep the run short.
+
+Contenders are interleaved, each repetition alternating which goes first, and medians are
+reported: the machine may be busy. Usage: python packaging/benchmark.py [--quick] [--repeats N]
+[--batches N] [--threads N] [--device D]; about a minute on 2 CPU cores, 45 s with --quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import datasets
+from torchvision.transforms import ToTensor
+
+from fmnist_gui.config import preset
+from fmnist_gui.data import DataError, FashionMNIST, load_fashion_mnist
+from fmnist_gui.devices import DeviceError, resolve_device
+from fmnist_gui.engine import FinishReason, Trainer
+from fmnist_gui.engine.evaluation import to_input
+from fmnist_gui.models import QuickstartMLP, get_model_spec
+
+TUTORIAL_BATCH = 64  # the quickstart's batch size, and preset('quickstart')'s
+
+
+class TutorialDataset(datasets.FashionMNIST):
+    """torchvision's FashionMNIST, its __getitem__ (PIL image, then ToTensor) unchanged, over loaded tensors.
+
+    torchvision's own constructor wants the uncompressed IDX files under root/FashionMNIST/raw;
+    this skips only the file reading, so the per-image work is exactly the tutorial's.
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        datasets.VisionDataset.__init__(self, root="", transform=ToTensor())
+        self.train = True
+        self.data, self.targets = images.cpu(), labels.cpu()
+
+
+@dataclass
+class Contender:
+    name: str
+    run: Callable[[], int]  # does the work once; returns the number of images it went through
+    rates: list[float] = field(default_factory=list)
+
+    def measure(self, sync: Callable[[], None]) -> float:
+        sync()
+        started = time.perf_counter()
+        images = self.run()
+        sync()
+        rate = images / (time.perf_counter() - started)
+        self.rates.append(rate)
+        return rate
+
+
+# (a) the input pipelines
+
+
+def resident_pipeline(data: FashionMNIST, batch_size: int, mean: float, std: float) -> Callable[[], int]:
+    """What _train_epoch does for its input: index a shuffled permutation, then to_input, per batch."""
+    count = len(data.train_labels)
+    seed = [0]
+
+    def run() -> int:
+        seed[0] += 1
+        generator = torch.Generator().manual_seed(seed[0])
+        order = torch.randperm(count, generator=generator).to(data.train_images.device)
+        for start in range(0, count, batch_size):
+            index = order[start : start + batch_size]
+            labels = data.train_labels[index]
+            inputs = to_input(data.train_images[index], mean, std)
+        del labels, inputs
+        return count
+
+    return run
+
+
+def dataloader_pipeline(dataset: TutorialDataset, device: torch.device) -> Callable[[], int]:
+    """The quickstart's: `for X, y in DataLoader(training_data, batch_size=64, shuffle=True): X.to(device)`."""
+    loader = DataLoader(dataset, batch_size=TUTORIAL_BATCH, shuffle=True)
+
+    def run() -> int:
+        for inputs, labels in loader:
+            inputs, labels = inputs.to(device), labels.to(device)
+        return len(dataset)
+
+    return run
+
+
+# (b) a training epoch and its test pass
+
+
+def trainer_epoch(data: FashionMNIST, device: torch.device) -> Callable[[], int]:
+    config = preset("quickstart").replace(epochs=1, device=str(device))  # resolve_device gives cuda:N, never cuda
+
+    def run() -> int:
+        result = Trainer(config, data).fit()
+        if result.reason is not FinishReason.COMPLETED:
+            raise SystemExit(f"benchmark: the fmnist-gui run ended {result.reason.value}: {result.message}")
+        return len(data.train_labels) + len(data.test_labels)
+
+    return run
+
+
+def tutorial_epoch(train: TutorialDataset, test: TutorialDataset, device: torch.device) -> Callable[[], int]:
+    """The quickstart's train() and test() loops, minus the printing."""
+    train_loader = DataLoader(train, batch_size=TUTORIAL_BATCH, shuffle=True)
+    test_loader = DataLoader(test, batch_size=TUTORIAL_BATCH)
+
+    def run() -> int:
+        torch.manual_seed(0)
+        model = QuickstartMLP().to(device)
+        loss_fn = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+        model.train()
+        for batch, (X, y) in enumerate(train_loader):
+            X, y = X.to(device), y.to(device)
+            loss = loss_fn(model(X), y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            if batch % 100 == 0:
+                loss.item()
+        model.eval()
+        test_loss, correct = 0.0, 0.0
+        with torch.no_grad():
+            for X, y in test_loader:
+                X, y = X.to(device), y.to(device)
+                pred = model(X)
+                test_loss += F.cross_entropy(pred, y).item()
+                correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+        return len(train) + len(test)
+
+    return run
+
+
+def first(data: FashionMNIST, count: int) -> FashionMNIST:
+    """The first `count` training images; the test set stays whole."""
+    return FashionMNIST(data.train_images[:count], data.train_labels[:count], data.test_images, data.test_labels, data.source)
+
+
+def compare(title: str, ours: Contender, theirs: Contender, repeats: int, sync: Callable[[], None]) -> None:
+    print(f"\n{title}", flush=True)
+    ratios = []
+    for repetition in range(repeats):
+        pair = (ours, theirs) if repetition % 2 == 0 else (theirs, ours)
+        for contender in pair:
+            contender.measure(sync)
+        ratios.append(ours.rates[-1] / theirs.rates[-1])
+        print(f"  run {repetition + 1}/{repeats}: {ours.rates[-1]:>12,.0f} vs {theirs.rates[-1]:>10,.0f} images/s", flush=True)
+    width = max(len(ours.name), len(theirs.name))
+    print(f"  {'contender':<{width}}  {'median images/s':>15}  {'range':>23}  {'ratio':>7}")
+    for contender, ratio in ((ours, statistics.median(ratios)), (theirs, 1.0)):
+        low, high = min(contender.rates), max(contender.rates)
+        span = f"{low:,.0f}-{high:,.0f}"
+        print(f"  {contender.name:<{width}}  {statistics.median(contender.rates):>15,.0f}  {span:>23}  {ratio:>6.1f}x")
+    print(f"  (ratio: the median of the {repeats} paired ratios, each pair measured back to back)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="measurements of each contender (default 3; 2 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, and (b) on the first 100 batches")
+    parser.add_argument("--batches", type=int, help="(b) on this many training batches of 64 (default 300; 938 is the whole epoch)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice); 1 is steadier on a busy machine")
+    args = parser.parse_args(argv)
+    repeats = 2 if args.quick and args.repeats == 3 else args.repeats
+    batches = args.batches or (100 if args.quick else 300)
+    if repeats < 1 or batches < 1 or (args.threads is not None and args.threads < 1):
+        parser.error("--repeats, --batches and --threads must be at least 1")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        device = resolve_device(args.device)
+        data = load_fashion_mnist(device=device)
+    except (DataError, DeviceError) as exc:
+        print(f"benchmark: {exc}", file=sys.stderr)
+        return 1
+    if len(data.train_labels) != 60_000:
+        print("benchmark: this needs the full Fashion-MNIST (60000 training images), not a small set.", file=sys.stderr)
+        return 1
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    train_set = TutorialDataset(data.train_images, data.train_labels)
+    test_set = TutorialDataset(data.test_images, data.test_labels)
+    spec = get_model_spec("quickstart-mlp")  # mean 0, std 1: ToTensor's [0, 1], as the tutorial feeds it
+    print(
+        f"Fashion-MNIST from {data.source}; torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs; median of {repeats}, contenders interleaved"
+    )
+
+    pipeline_ours = Contender("fmnist-gui: resident uint8, index + normalise", resident_pipeline(data, TUTORIAL_BATCH, spec.mean, spec.std))
+    pipeline_theirs = Contender("quickstart: DataLoader + ToTensor per image", dataloader_pipeline(train_set, device))
+    pipeline_ours.run(), pipeline_theirs.run()  # warm-up, not counted
+    compare(f"(a) input pipeline, {len(train_set)} training images in batches of {TUTORIAL_BATCH}, no model",
+            pipeline_ours, pipeline_theirs, repeats, sync)
+
+    subset = first(data, batches * TUTORIAL_BATCH)
+    train_subset = TutorialDataset(subset.train_images, subset.train_labels)
+    epoch_ours = Contender("fmnist-gui: Trainer, preset quickstart", trainer_epoch(subset, device))
+    epoch_theirs = Contender("quickstart: train() + test() with DataLoader", tutorial_epoch(train_subset, test_set, device))
+    warm = first(data, 20 * TUTORIAL_BATCH)  # a short warm-up of both loops, not counted
+    trainer_epoch(warm, device)()
+    tutorial_epoch(TutorialDataset(warm.train_images, warm.train_labels), test_set, device)()
+    extent = "the whole epoch" if len(train_subset) == len(train_set) else f"the first {batches} batches"
+    compare(f"(b) training the quickstart MLP, SGD lr 1e-3, batch {TUTORIAL_BATCH}: {extent} "
+            f"({len(train_subset)} images) and the test pass ({len(test_set)}), both counted in images/s",
+            epoch_ours, epoch_theirs, repeats, sync)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
