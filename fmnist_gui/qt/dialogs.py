@@ -1,0 +1,39 @@
+"""Every dialog the app opens, as static helpers: one place for tests to patch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+CHECKPOINT_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
+
+
+def open_checkpoint_path(parent: QWidget, folder: str) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open checkpoint", folder, CHECKPOINT_FILTER)
+    return path or None
+
+
+def save_checkpoint_path(parent: QWidget, suggested: str) -> str | None:
+    path, _ = QFileDialog.getSaveFileName(parent, "Save checkpoint", suggested, CHECKPOINT_FILTER)
+    if not path:
+        return None
+    if not Path(path).suffix:
+        path += ".pt"
+    return path
+
+
+def data_folder(parent: QWidget, folder: str) -> str | None:
+    return QFileDialog.getExistingDirectory(parent, "Choose the folder with the Fashion-MNIST files", folder) or None
+
+
+def show_error(parent: QWidget, title: str, message: str, details: str = "") -> None:
+    box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, parent)
+    if details:
+        box.setDetailedText(details)
+    box.exec()
+
+
+def confirm(parent: QWidget, title: str, question: str) -> bool:
+    answer = QMessageBox.question(parent, title, question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,84 @@
+"""Small painting helpers shared by the views: numpy images to QImage, probability bars."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+CORRECT_COLOR = QColor(46, 125, 50)
+WRONG_COLOR = QColor(198, 40, 40)
+
+
+def gray_to_qimage(image: np.ndarray) -> QImage:
+    """An (H, W) uint8 array as a QImage that owns its own copy of the pixels."""
+    data = np.ascontiguousarray(image, dtype=np.uint8)
+    height, width = data.shape
+    return QImage(data.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+
+
+class ImageView(QWidget):
+    """Paints one grayscale image scaled up with square pixels, centred, keeping its aspect."""
+
+    def __init__(self, parent: QWidget | None = None, minimum: int = 140) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self.setMinimumSize(minimum, minimum)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: np.ndarray | None) -> None:
+        self._image = None if image is None else gray_to_qimage(image)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(280, 280)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(0, 0, 0))
+        if self._image is None:
+            return
+        side = min(self.width(), self.height())
+        target = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        painter.drawImage(target, self._image)
+
+
+class ProbabilityBars(QWidget):
+    """Horizontal bars, one per class, with names and percentages; the true class is marked."""
+
+    ROW = 22
+
+    def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.class_names = class_names
+        self._probabilities = np.zeros(len(class_names))
+        self._true: int | None = None
+        self.setMinimumSize(260, self.ROW * len(class_names) + 4)
+
+    def set_probabilities(self, probabilities: np.ndarray, true_label: int | None = None) -> None:
+        self._probabilities = np.asarray(probabilities, dtype=float)
+        self._true = true_label
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(340, self.ROW * len(self.class_names) + 4)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        metrics = painter.fontMetrics()
+        name_width = max(metrics.horizontalAdvance(n) for n in self.class_names) + 12
+        value_width = metrics.horizontalAdvance("100.0%") + 8
+        bar_space = max(10, self.width() - name_width - value_width)
+        predicted = int(np.argmax(self._probabilities)) if self._probabilities.any() else -1
+        for row, (name, p) in enumerate(zip(self.class_names, self._probabilities)):
+            top = row * self.ROW + 2
+            color = CORRECT_COLOR if row == predicted and (self._true is None or row == self._true) else (
+                WRONG_COLOR if row == predicted else QColor(120, 144, 156))
+            painter.setPen(self.palette().text().color())
+            font = painter.font()
+            font.setBold(row == self._true)
+            painter.setFont(font)
+            painter.drawText(QRectF(0, top, name_width - 6, self.ROW - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+            painter.fillRect(QRectF(name_width, top + 3, bar_space * float(p), self.ROW - 8), color)
+            painter.drawText(QRectF(name_width + bar_space + 4, top, value_width, self.ROW - 4), Qt.AlignmentFlag.AlignVCenter, f"{100 * p:.1f}%")

@@ -1,0 +1,241 @@
+"""Live training curves: loss per batch and per epoch, accuracy per epoch, learning rate."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from fmnist_gui.engine import BatchRecord, EpochRecord
+
+TRAIN_COLOR = (33, 113, 181)
+TEST_COLOR = (230, 85, 13)
+SMOOTHING = 0.1  # exponential moving average weight of each new batch report
+# Batch curves are redrawn at most this often: painting holds the GIL, which the training thread needs.
+REDRAW_INTERVAL_MS = 200
+
+
+class GrowingSeries:
+    """x/y points in numpy buffers that double when full, for cheap appends and setData views."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._x = np.empty(capacity)
+        self._y = np.empty(capacity)
+        self.size = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self.size == len(self._x):
+            self._x = np.resize(self._x, 2 * self.size)
+            self._y = np.resize(self._y, 2 * self.size)
+        self._x[self.size], self._y[self.size] = x, y
+        self.size += 1
+
+    def clear(self) -> None:
+        self.size = 0
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.size]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self.size]
+
+
+class _Curve:
+    """One plotted series: its buffer and its plot item, created once, updated with setData."""
+
+    def __init__(self, plot: pg.PlotItem, name: str, pen: Any, symbol: str | None = None, color: tuple = TRAIN_COLOR) -> None:
+        self.series = GrowingSeries()
+        kwargs = {"symbol": symbol, "symbolSize": 7, "symbolBrush": color, "symbolPen": None} if symbol else {}
+        self.item = plot.plot(name=name, pen=pen, **kwargs)
+        self.item.setClipToView(True)
+        self.item.setDownsampling(auto=True, method="peak")
+
+    def append(self, x: float, y: float) -> None:
+        self.series.append(x, y)
+
+    def redraw(self) -> None:
+        self.item.setData(self.series.x, self.series.y)
+
+    def clear(self) -> None:
+        self.series.clear()
+        self.item.setData([], [])
+
+
+class TrainingPlots(QWidget):
+    """Receives batch and epoch records (or a checkpoint's history) and draws them; x is in epochs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(background="w", foreground="k")
+        # One view per plot, so a redraw of one does not repaint the others.
+        self.loss_view, self.loss_plot = self._plot("Loss", "cross-entropy")
+        self.accuracy_view, self.accuracy_plot = self._plot("Accuracy per epoch", "%")
+        self.lr_view, self.lr_plot = self._plot("Learning rate", "lr")
+        grid = QGridLayout()
+        grid.addWidget(self.loss_view, 0, 0, 1, 2)
+        grid.addWidget(self.accuracy_view, 1, 0)
+        grid.addWidget(self.lr_view, 1, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+
+        self.batch_loss = _Curve(self.loss_plot, "batch loss", pg.mkPen(TRAIN_COLOR + (70,), width=1))
+        self.smoothed_loss = _Curve(self.loss_plot, "smoothed", pg.mkPen(TRAIN_COLOR, width=2))
+        self.epoch_train_loss = _Curve(self.loss_plot, "train (epoch)", pg.mkPen(TRAIN_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DashLine), "o", TRAIN_COLOR)
+        self.epoch_test_loss = _Curve(self.loss_plot, "test (epoch)", pg.mkPen(TEST_COLOR, width=2), "o", TEST_COLOR)
+        self.train_accuracy = _Curve(self.accuracy_plot, "train", pg.mkPen(TRAIN_COLOR, width=2), "o", TRAIN_COLOR)
+        self.test_accuracy = _Curve(self.accuracy_plot, "test", pg.mkPen(TEST_COLOR, width=2), "o", TEST_COLOR)
+        self.learning_rate = _Curve(self.lr_plot, "lr", pg.mkPen((90, 90, 90), width=2))
+        self.best_marker = pg.ScatterPlotItem(size=18, symbol="star", brush=pg.mkBrush(255, 193, 7), pen=pg.mkPen("k"))
+        self.best_label = pg.TextItem(anchor=(0.5, 1.4), color=(120, 90, 0))
+        self.accuracy_plot.addItem(self.best_marker)
+        self.accuracy_plot.addItem(self.best_label, ignoreBounds=True)
+        self._smoothed: float | None = None
+        self._best: tuple[float, float] | None = None
+        self._batch_curves_dirty = False
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._redraw_batches)
+
+        self.log_scale = QCheckBox("Log-scale loss")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis, to see small improvements late in training")
+        self.log_scale.toggled.connect(self._on_log_scale_toggled)
+        self.summary = QLabel("No model yet: choose values and click Train, or open a checkpoint.")
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.log_scale)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(grid, 1)
+
+    def _plot(self, title: str, unit: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
+        view = pg.PlotWidget(title=title)
+        view.setMinimumSize(180, 150)
+        plot = view.getPlotItem()
+        for name in ("left", "bottom"):
+            # A grid at the major ticks only: pyqtgraph's full grid (minor lines, blended) made
+            # each repaint 4x slower, and painting holds the GIL the training thread needs.
+            axis = plot.getAxis(name)
+            axis.setGrid(45)
+            axis.setStyle(maxTickLevel=0)
+            axis.enableAutoSIPrefix(False)
+        plot.setLabel("bottom", "epoch")
+        plot.setLabel("left", unit)
+        plot.addLegend(offset=(-10, 10))
+        return view, plot
+
+    # Data in
+    def clear(self) -> None:
+        for curve in self._curves():
+            curve.clear()
+        self._smoothed, self._best = None, None
+        self.best_marker.setData([], [])
+        self.best_label.setText("")
+
+    def begin_run(self, total_epochs: int) -> None:
+        """Fix the epoch axes to the whole run, so they are not re-laid out as points arrive."""
+        for plot in (self.loss_plot, self.lr_plot):
+            plot.setXRange(0, total_epochs, padding=0.02)
+        self.accuracy_plot.setXRange(0.5, total_epochs + 0.5, padding=0)
+
+    def add_batch(self, record: BatchRecord) -> None:
+        x = record.epoch - 1 + record.batch / record.batches
+        self._add_batch_point(x, record.loss, record.lr)
+        self._batch_curves_dirty = True
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def add_epoch(self, record: EpochRecord) -> None:
+        self._redraw_batches()
+        self._add_epoch_point(record.epoch, record.train_loss, record.test_loss, record.train_accuracy, record.test_accuracy)
+        self.summary.setText(
+            f"Epoch {record.epoch}: test accuracy {record.test_accuracy:.2f}%, test loss {record.test_loss:.4f}"
+        )
+        self._redraw_epochs()
+
+    def show_history(self, history: list[dict[str, Any]], batch_history: dict[str, list[float]], batches_per_epoch: float) -> None:
+        """Redraw everything from a checkpoint's history, so a continued run carries on from it."""
+        self.clear()
+        if history:
+            self.begin_run(history[-1]["epoch"])
+        for step, loss, lr in zip(batch_history.get("step", []), batch_history.get("loss", []), batch_history.get("lr", [])):
+            self._add_batch_point(step / batches_per_epoch, loss, lr)
+        for entry in history:
+            self._add_epoch_point(entry["epoch"], entry["train_loss"], entry["test_loss"], entry["train_accuracy"], entry["test_accuracy"])
+        self._batch_curves_dirty = True
+        self._redraw_batches()
+        self._redraw_epochs()
+        if history:
+            last = history[-1]
+            self.summary.setText(f"Epoch {last['epoch']}: test accuracy {last['test_accuracy']:.2f}%, test loss {last['test_loss']:.4f}")
+
+    @property
+    def best(self) -> tuple[float, float] | None:
+        """(epoch, test accuracy) of the best epoch so far."""
+        return self._best
+
+    # Internals
+    def _add_batch_point(self, x: float, loss: float, lr: float) -> None:
+        self.batch_loss.append(x, loss)
+        self._smoothed = loss if self._smoothed is None else (1 - SMOOTHING) * self._smoothed + SMOOTHING * loss
+        self.smoothed_loss.append(x, self._smoothed)
+        self.learning_rate.append(x, lr)
+
+    def _add_epoch_point(self, epoch: float, train_loss: float, test_loss: float, train_acc: float, test_acc: float) -> None:
+        self.epoch_train_loss.append(epoch, train_loss)
+        self.epoch_test_loss.append(epoch, test_loss)
+        self.train_accuracy.append(epoch, train_acc)
+        self.test_accuracy.append(epoch, test_acc)
+        if math.isfinite(test_acc) and (self._best is None or test_acc > self._best[1]):
+            self._best = (epoch, test_acc)
+
+    def _redraw_batches(self) -> None:
+        if not self._batch_curves_dirty:
+            self._redraw_timer.stop()  # idle: nothing came since the last redraw
+            return
+        self._batch_curves_dirty = False
+        for curve in (self.batch_loss, self.smoothed_loss, self.learning_rate):
+            curve.redraw()
+
+    def flush(self) -> None:
+        """Draw what has arrived now, without waiting for the redraw timer."""
+        self._redraw_batches()
+        self._redraw_epochs()
+
+    def _redraw_epochs(self) -> None:
+        for curve in (self.epoch_train_loss, self.epoch_test_loss, self.train_accuracy, self.test_accuracy):
+            curve.redraw()
+        if self._best is not None:
+            epoch, accuracy = self._best
+            self.best_marker.setData([epoch], [accuracy])
+            self.best_label.setText(f"best {accuracy:.2f}%")
+            self.best_label.setPos(epoch, accuracy)
+
+    def _curves(self) -> list[_Curve]:
+        return [self.batch_loss, self.smoothed_loss, self.epoch_train_loss, self.epoch_test_loss,
+                self.train_accuracy, self.test_accuracy, self.learning_rate]
+
+    def _on_log_scale_toggled(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+
+
+if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.plots
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    plots = TrainingPlots()
+    steps = np.arange(1, 301)
+    plots.show_history(
+        [{"epoch": e, "train_loss": 1 / e, "test_loss": 1.1 / e, "train_accuracy": 80 + 3 * e, "test_accuracy": 79 + 3 * e} for e in (1, 2, 3)],
+        {"step": list(steps), "loss": list(2 / np.sqrt(steps) + 0.05 * np.random.rand(300)), "lr": list(np.linspace(1e-3, 1e-2, 300))},
+        100,
+    )
+    plots.resize(900, 600)
+    plots.show()
+    app.exec()

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import QSettings, QThread
+
+from fmnist_gui.qt import dialogs, worker
+from fmnist_gui.qt.settings import Settings
+
+
+class _TrackedThread(QThread):
+    instances: weakref.WeakSet = weakref.WeakSet()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _TrackedThread.instances.add(self)
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_threads(monkeypatch):
+    """Fail a test that leaves one of the app's threads running."""
+    monkeypatch.setattr(worker, "QThread", _TrackedThread)
+    yield
+    running = []
+    for thread in list(_TrackedThread.instances):
+        try:
+            if thread.isRunning():
+                running.append(thread)
+        except RuntimeError:  # the C++ object is gone: it was shut down and deleted
+            pass
+    for thread in running:
+        thread.quit()
+        thread.wait(5000)
+    assert not running, f"{len(running)} thread(s) left running"
+
+
+@dataclass
+class DialogStub:
+    """Stands in for every dialog: records errors, answers questions and file choices."""
+
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    confirm_answer: bool = True
+    confirms: list[str] = field(default_factory=list)
+    open_path: str | None = None
+    save_path: str | None = None
+    folder: str | None = None
+
+
+@pytest.fixture(autouse=True)
+def dialog_stub(monkeypatch) -> DialogStub:
+    stub = DialogStub()
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, message, details="": stub.errors.append((title, message)))
+
+    def confirm(parent, title, question):
+        stub.confirms.append(question)
+        return stub.confirm_answer
+
+    monkeypatch.setattr(dialogs, "confirm", confirm)
+    monkeypatch.setattr(dialogs, "open_checkpoint_path", lambda parent, folder: stub.open_path)
+    monkeypatch.setattr(dialogs, "save_checkpoint_path", lambda parent, suggested: stub.save_path)
+    monkeypatch.setattr(dialogs, "data_folder", lambda parent, folder: stub.folder)
+    return stub
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def make_window(qtbot, settings, synthetic_dir):
+    """Builds main windows on the synthetic data, waits for the data, and shuts them down after."""
+    from fmnist_gui.qt.main_window import MainWindow
+
+    windows = []
+
+    def make(data_dir=synthetic_dir, wait_for_data=True, window_settings=None):
+        window = MainWindow(settings=window_settings or settings, data_dir=str(data_dir))
+        qtbot.addWidget(window)
+        windows.append(window)
+        window.show()
+        if wait_for_data:
+            qtbot.waitUntil(lambda: window.data is not None and not window.busy, timeout=10000)
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()

@@ -1,0 +1,259 @@
+"""The whole window driven through its buttons and menus, on synthetic data."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+
+from fmnist_gui.checkpoint import save_checkpoint
+from fmnist_gui.engine import FinishReason
+from fmnist_gui.models import QuickstartMLP
+from fmnist_gui.qt.session import RunState
+from tests.qt.helpers import QUICK, train
+
+
+def test_train_shows_curves_progress_and_predictions(qtbot, make_window):
+    window = make_window()
+    assert window.controls.train_button.isEnabled() and not window.data_banner.isVisible()
+    result = train(qtbot, window)
+    assert result.reason is FinishReason.COMPLETED
+    window.plots.flush()
+    assert len(window.plots.test_accuracy.item.getData()[0]) == 2
+    assert len(window.plots.batch_loss.item.getData()[0]) >= 2
+    assert window.plots.best is not None
+    assert window.progress.value() == window.progress.maximum()
+    tiles = window.samples.tiles
+    assert all(tile.predicted_name is not None for tile in tiles)
+    assert any("Run completed" in line for line in window.log.lines())
+    assert "epoch 2" in window.windowTitle() and "quickstart-mlp" in window.windowTitle()
+    assert window.controls.continue_button.isEnabled()
+
+
+def test_pause_holds_the_run_and_resume_finishes_it(qtbot, make_window):
+    window = make_window()
+    window.controls.set_config(QUICK.replace(epochs=3, batch_size=10))
+    with qtbot.waitSignal(window.session.batch_finished, timeout=10000):
+        window.controls.train_button.click()
+    window.controls.pause_button.click()
+    assert window.session.state is RunState.PAUSED and window.controls.pause_button.text() == "Resume"
+    qtbot.wait(200)  # let the batch under way finish
+    arrived = []
+    window.session.batch_finished.connect(arrived.append)
+    qtbot.wait(400)
+    assert arrived == []
+    with qtbot.waitSignal(window.session.run_finished, timeout=60000) as finished:
+        window.controls.pause_button.click()
+    assert finished.args[0].reason is FinishReason.COMPLETED and arrived
+
+
+def test_stop_ends_the_run_and_keeps_the_weights(qtbot, make_window):
+    window = make_window()
+    window.controls.set_config(QUICK.replace(epochs=50, batch_size=10))
+    with qtbot.waitSignal(window.session.epoch_finished, timeout=20000):
+        window.controls.train_button.click()
+    with qtbot.waitSignal(window.session.run_finished, timeout=20000) as finished:
+        window.controls.stop_button.click()
+    assert finished.args[0].reason is FinishReason.STOPPED
+    assert window.model is not None and 1 <= window.model.epoch < 50
+    assert window.controls.train_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.busy, timeout=10000)
+
+
+def test_save_then_open_in_a_fresh_window_restores_everything(qtbot, make_window, dialog_stub, tmp_path, settings):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(seed=7, lr=0.002))
+    dialog_stub.save_path = str(tmp_path / "demo.pt")
+    window.save_as_action.trigger()
+    assert (tmp_path / "demo.pt").exists() and not dialog_stub.errors
+    window.plots.flush()
+    curve = list(window.plots.test_accuracy.item.getData()[1])
+    batches = len(window.plots.batch_loss.item.getData()[0])
+
+    fresh = make_window()
+    dialog_stub.open_path = str(tmp_path / "demo.pt")
+    fresh.open_action.trigger()
+    qtbot.waitUntil(lambda: fresh.probabilities is not None and not fresh.busy, timeout=10000)
+    assert fresh.controls.config() == QUICK.replace(seed=7, lr=0.002)
+    assert list(fresh.plots.test_accuracy.item.getData()[1]) == curve
+    assert len(fresh.plots.batch_loss.item.getData()[0]) == batches
+    assert all(tile.predicted_name is not None for tile in fresh.samples.tiles)
+    assert "demo.pt" in fresh.windowTitle()
+    assert fresh.settings.recent_files()[0].endswith("demo.pt")
+
+
+def test_continue_training_resumes_the_epochs_and_the_curves(qtbot, make_window):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(epochs=1))
+    result = train(qtbot, window, QUICK.replace(epochs=2), click="continue_button")
+    assert result.reason is FinishReason.COMPLETED
+    assert window.model.epoch == 3 and [h["epoch"] for h in window.model.history] == [1, 2, 3]
+    window.plots.flush()
+    assert list(window.plots.test_accuracy.item.getData()[0]) == [1, 2, 3]
+
+
+def test_saving_during_a_run_writes_the_last_finished_epoch(qtbot, make_window, dialog_stub, tmp_path):
+    from fmnist_gui.checkpoint import load_checkpoint
+
+    window = make_window()
+    window.controls.set_config(QUICK.replace(epochs=50, batch_size=10))
+    with qtbot.waitSignal(window.session.epoch_finished, timeout=20000):
+        window.controls.train_button.click()
+    dialog_stub.save_path = str(tmp_path / "during.pt")
+    window.save_as_action.trigger()
+    assert window.session.active  # the run goes on
+    saved = load_checkpoint(tmp_path / "during.pt")
+    assert saved.epoch >= 1 and len(saved.history) == saved.epoch
+    window.controls.stop_button.click()
+    qtbot.waitUntil(lambda: not window.busy, timeout=20000)
+
+
+BAD_FILES = {
+    "empty": b"",
+    "random": bytes(range(256)) * 8,
+    "text": b"not a model at all\n",
+}
+
+
+@pytest.mark.parametrize("kind", [*BAD_FILES, "other-shape", "malicious", "folder"])
+def test_a_bad_checkpoint_gives_a_dialog_and_changes_nothing(qtbot, make_window, dialog_stub, tmp_path, kind):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(epochs=1))
+    before = (window.model, window.controls.config(), list(window.plots.test_accuracy.item.getData()[1]), window.windowTitle())
+    path = tmp_path / "bad.pt"
+    if kind in BAD_FILES:
+        path.write_bytes(BAD_FILES[kind])
+    elif kind == "other-shape":
+        torch.save({"linear_relu_stack.0.weight": torch.zeros(3, 784)}, path)
+    elif kind == "malicious":
+        class Exploit:
+            def __reduce__(self):
+                return (print, ("this must never run",))
+        torch.save({"model_state": Exploit()}, path)
+    else:
+        path.mkdir()
+    dialog_stub.open_path = str(path)
+    window.open_action.trigger()
+    assert len(dialog_stub.errors) == 1 and dialog_stub.errors[0][0] == "Cannot open checkpoint"
+    assert "bad.pt" in dialog_stub.errors[0][1]
+    after = (window.model, window.controls.config(), list(window.plots.test_accuracy.item.getData()[1]), window.windowTitle())
+    assert after == before
+
+
+def test_the_tutorial_model_pth_opens_and_predicts(qtbot, make_window, tmp_path):
+    window = make_window()
+    torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
+    assert window.open_checkpoint(str(tmp_path / "model.pth"))
+    qtbot.waitUntil(lambda: window.probabilities is not None and not window.busy, timeout=10000)
+    assert window.controls.config().model == "quickstart-mlp"
+    assert all(tile.predicted_name is not None for tile in window.samples.tiles)
+
+
+def test_dropping_a_checkpoint_opens_it(qtbot, make_window, tmp_path):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(epochs=1))
+    save_checkpoint(window.model, tmp_path / "dropped.pt")
+    fresh = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "dropped.pt"))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    fresh.dropEvent(event)
+    assert fresh.model is not None and "dropped.pt" in fresh.windowTitle()
+    qtbot.waitUntil(lambda: not fresh.busy, timeout=10000)
+
+
+def test_an_error_in_the_worker_reaches_the_user_and_a_new_run_can_start(qtbot, make_window, dialog_stub, monkeypatch):
+    import fmnist_gui.engine.trainer as trainer_module
+
+    window = make_window()
+    real_evaluate = trainer_module.evaluate
+
+    def broken_evaluate(*args, **kwargs):
+        raise RuntimeError("evaluation exploded")
+
+    monkeypatch.setattr(trainer_module, "evaluate", broken_evaluate)
+    result = train(qtbot, window)
+    assert result.reason is FinishReason.FAILED
+    assert dialog_stub.errors == [("Training failed", "Training failed: RuntimeError: evaluation exploded")]
+    assert any("evaluation exploded" in line for line in window.log.lines())
+    monkeypatch.setattr(trainer_module, "evaluate", real_evaluate)
+    assert train(qtbot, window).reason is FinishReason.COMPLETED
+
+
+def test_without_data_the_window_explains_and_still_opens_checkpoints(qtbot, make_window, tmp_path):
+    window = make_window(data_dir=tmp_path / "empty", wait_for_data=False)
+    qtbot.waitUntil(lambda: window.data_banner.isVisible() and not window.busy, timeout=10000)
+    assert "apt-get install dataset-fashion-mnist" in window.data_banner.text()
+    assert "Choose data folder" in window.data_banner.text()
+    assert not window.controls.train_button.isEnabled()
+    torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
+    assert window.open_checkpoint(str(tmp_path / "model.pth"))
+
+
+def test_choosing_a_data_folder_enables_training(qtbot, make_window, dialog_stub, tmp_path, synthetic_dir):
+    window = make_window(data_dir=tmp_path / "nothing", wait_for_data=False)
+    qtbot.waitUntil(lambda: window.data_banner.isVisible() and not window.busy, timeout=10000)
+    dialog_stub.folder = str(synthetic_dir)
+    window.data_action.trigger()
+    qtbot.waitUntil(lambda: window.data is not None and not window.busy, timeout=10000)
+    assert window.controls.train_button.isEnabled() and not window.data_banner.isVisible()
+    assert window.settings.data_dir() == str(synthetic_dir)
+
+
+def test_an_absent_device_is_explained_next_to_the_form(qtbot, make_window):
+    window = make_window()
+    window.controls.device.addItem("cuda:7 — not here", "cuda:7")
+    window.controls.device.setCurrentIndex(window.controls.device.count() - 1)
+    window.controls.train_button.click()
+    assert not window.session.active
+    assert "cuda:7 is not available here" in window.controls.error.text() and window.controls.error.isVisibleTo(window.controls)
+
+
+def test_closing_mid_run_asks_then_stops_the_thread(qtbot, make_window, dialog_stub):
+    window = make_window()
+    window.controls.set_config(QUICK.replace(epochs=100, batch_size=10))
+    with qtbot.waitSignal(window.session.batch_finished, timeout=10000):
+        window.controls.train_button.click()
+    dialog_stub.confirm_answer = False
+    window.close()
+    assert window.isVisible() and window.session.active and len(dialog_stub.confirms) == 1
+    dialog_stub.confirm_answer = True
+    window.quit_action.trigger()  # Ctrl+Q takes the same path
+    assert not window.isVisible() and not window.session.active and not window.busy
+
+
+def test_the_last_values_and_layout_come_back(qtbot, make_window, settings):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(seed=99, epochs=1))
+    window.resize(1280, 800)  # the smallest screen the layout is made for
+    assert window.width() == 1280
+    window.log_dock.hide()
+    window.close()
+    again = make_window()
+    assert again.controls.config().seed == 99
+    assert again.settings.geometry() == window.saveGeometry()
+    assert not again.log_dock.isVisible() and again.samples_dock.isVisible()
+
+
+def test_the_event_loop_never_stalls_during_training(qtbot, make_window):
+    """A 10 ms timer records the gaps between its ticks while a run trains and draws."""
+    window = make_window()
+    gaps: list[float] = []
+    last = [time.monotonic()]
+
+    def tick():
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    train(qtbot, window, QUICK.replace(model="small-cnn", epochs=2, batch_size=20))
+    timer.stop()
+    longest = max(gaps[1:])
+    print(f"longest event-loop stall during training: {1000 * longest:.0f} ms over {len(gaps)} ticks")
+    assert longest < 0.2

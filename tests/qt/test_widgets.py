@@ -1,0 +1,120 @@
+"""Each view on its own, given data, driven with qtbot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from fmnist_gui.config import TrainConfig, preset
+from fmnist_gui.data import CLASS_NAMES
+from fmnist_gui.devices import DeviceInfo
+from fmnist_gui.engine import BatchRecord
+from fmnist_gui.qt.controls import ControlsPanel, LogSpinBox
+from fmnist_gui.qt.plots import TrainingPlots
+from fmnist_gui.qt.samples import SampleDetailDialog, SampleGrid
+
+
+@pytest.fixture
+def controls(qtbot):
+    panel = ControlsPanel([DeviceInfo("cpu", "CPU"), DeviceInfo("cuda:0", "Test GPU, 80 GiB")])
+    qtbot.addWidget(panel)
+    panel.set_data_ready(True)
+    return panel
+
+
+def test_the_form_round_trips_a_config(controls):
+    config = TrainConfig(model="wide-cnn", optimizer="sgd", lr=0.0314, momentum=0.8, batch_size=77, epochs=9,
+                         weight_decay=0.001, schedule="cosine", seed=42, device="cuda:0", augment=True)
+    controls.set_config(config)
+    assert controls.config() == config
+    assert "cuda:0 — Test GPU" in controls.device.currentText()
+    assert "M parameters" in controls.model.currentText()
+
+
+def test_presets_fill_the_form(controls):
+    controls.preset.setCurrentIndex(controls.preset.findData("quickstart"))
+    controls.preset.activated.emit(controls.preset.currentIndex())
+    assert controls.config() == preset("quickstart")
+
+
+def test_momentum_is_only_editable_for_sgd(controls):
+    controls.set_config(TrainConfig(optimizer="adamw"))
+    assert not controls.momentum.isEnabled()
+    controls.set_config(TrainConfig(optimizer="sgd"))
+    assert controls.momentum.isEnabled()
+
+
+def test_the_learning_rate_steps_a_quarter_decade(qtbot):
+    box = LogSpinBox(1e-6, 10.0)
+    qtbot.addWidget(box)
+    box.setValue(1e-3)
+    box.stepBy(4)
+    assert box.value() == pytest.approx(1e-2)
+    box.stepBy(-1)
+    assert box.value() == pytest.approx(0.00562)
+    assert box.textFromValue(0.0003) == "0.0003"
+
+
+def test_train_emits_the_config_and_buttons_follow_the_run_state(qtbot, controls):
+    with qtbot.waitSignal(controls.train_requested) as emitted:
+        qtbot.mouseClick(controls.train_button, Qt.MouseButton.LeftButton)
+    assert emitted.args[0] == controls.config()
+    controls.set_running(True)
+    assert not controls.train_button.isEnabled() and not controls.lr.isEnabled() and controls.stop_button.isEnabled()
+    controls.set_running(True, paused=True)
+    assert controls.pause_button.text() == "Resume"
+    with qtbot.waitSignal(controls.resume_requested):
+        controls.pause_button.click()
+    controls.set_running(False)
+    assert controls.train_button.isEnabled() and not controls.stop_button.isEnabled()
+    controls.set_data_ready(False)
+    assert not controls.train_button.isEnabled()
+
+
+def test_plots_hold_the_points_they_were_given(qtbot):
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    for step in range(1, 41):
+        plots.add_batch(BatchRecord(epoch=(step - 1) // 20 + 1, batch=(step - 1) % 20 + 1, batches=20, step=step, loss=2.0 / step,
+                                    accuracy=50.0, lr=1e-3, samples_per_second=1000.0, progress=step / 40, eta_seconds=1.0, elapsed=1.0))
+    plots.flush()
+    x, y = plots.batch_loss.item.getData()
+    assert len(x) == 40 and x[-1] == pytest.approx(2.0) and y[0] == pytest.approx(2.0)
+    assert len(plots.smoothed_loss.item.getData()[0]) == 40
+    history = [{"epoch": e, "train_loss": 1.0 / e, "test_loss": 1.2 / e, "train_accuracy": 70.0 + e, "test_accuracy": acc}
+               for e, acc in ((1, 80.0), (2, 85.5), (3, 84.0))]
+    plots.show_history(history, {"step": [10, 20, 30], "loss": [1.0, 0.8, 0.6], "lr": [0.1, 0.1, 0.1]}, 10)
+    assert list(plots.test_accuracy.item.getData()[1]) == [80.0, 85.5, 84.0]
+    assert plots.best == (2, 85.5)
+    assert list(plots.batch_loss.item.getData()[0]) == [1.0, 2.0, 3.0]
+    plots.log_scale.setChecked(True)
+    assert plots.loss_plot.getAxis("left").logMode
+
+
+def test_the_sample_grid_marks_right_and_wrong(qtbot):
+    grid = SampleGrid(CLASS_NAMES)
+    qtbot.addWidget(grid)
+    images = np.random.default_rng(0).integers(0, 255, (16, 28, 28), dtype=np.uint8)
+    labels = np.arange(16) % 10
+    probabilities = np.full((16, 10), 0.01)
+    probabilities[np.arange(16), labels] = 0.91
+    probabilities[3] = np.roll(probabilities[3], 1)  # one wrong prediction
+    grid.set_samples(images, labels, probabilities)
+    assert [tile.correct for tile in grid.tiles].count(False) == 1 and not grid.tiles[3].correct
+    assert grid.tiles[0].predicted_name == CLASS_NAMES[0] and grid.tiles[0].confidence == pytest.approx(0.91)
+    assert "15 of 16 right" in grid.caption.text()
+    with qtbot.waitSignal(grid.sample_clicked) as clicked:
+        qtbot.mouseClick(grid.tiles[5], Qt.MouseButton.LeftButton)
+    assert clicked.args == [5]
+    grid.set_samples(images, labels, None)
+    assert all(tile.predicted_name is None for tile in grid.tiles)
+
+
+def test_the_detail_dialog_shows_every_class(qtbot):
+    dialog = SampleDetailDialog(CLASS_NAMES)
+    qtbot.addWidget(dialog)
+    probabilities = np.linspace(1, 10, 10) / 55
+    dialog.show_sample(np.zeros((28, 28), np.uint8), 9, probabilities, "Test image #1")
+    assert "Ankle boot" in dialog.heading.text() and "correct" in dialog.heading.text()
+    assert dialog.bars._probabilities.sum() == pytest.approx(1.0)
