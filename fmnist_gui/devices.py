@@ -30,7 +30,7 @@ class DeviceInfo:
 
 @functools.cache
 def _detect_devices() -> tuple[DeviceInfo, ...]:
-    devices = [DeviceInfo("cpu", f"CPU, {os.cpu_count() or 1} cores, {torch.get_num_threads()} threads")]
+    devices = [DeviceInfo("cpu", f"CPU, {os.cpu_count() or 1} cores")]
     if torch.cuda.is_available():
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)

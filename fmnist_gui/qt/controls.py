@@ -89,7 +89,7 @@ class ControlsPanel(QWidget):
         self.device.setToolTip("Where training runs: the CPU, a CUDA GPU (cuda:N) or Apple's GPU (mps)")
         self.model = _narrow(QComboBox())
         for spec in MODELS.values():
-            self.model.addItem(f"{spec.name} ({spec.parameter_count / 1e6:.2f} M parameters)", spec.name)
+            self.model.addItem(f"{spec.name} · {_millions(spec.parameter_count)} params", spec.name)
             self.model.setItemData(self.model.count() - 1, spec.description, _tooltip_role())
         self.model.setToolTip("The network architecture")
         self.optimizer = _combo(OPTIMIZERS, "SGD (with momentum), Adam, or AdamW (Adam with decoupled weight decay)")
@@ -266,6 +266,10 @@ def _combo(values: tuple[str, ...], tooltip: str) -> QComboBox:
         combo.addItem(value, value)
     combo.setToolTip(tooltip)
     return combo
+
+
+def _millions(count: int) -> str:
+    return f"{count / 1e6:.2f} M" if count >= 1e5 else f"{count / 1e3:.0f} k"
 
 
 def _tooltip_role() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CORRECT_COLOR = QColor(46, 125, 50)
@@ -66,7 +66,9 @@ class ProbabilityBars(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        metrics = painter.fontMetrics()
+        bold = painter.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)  # the true class is drawn bold: leave room for it
         name_width = max(metrics.horizontalAdvance(n) for n in self.class_names) + 12
         value_width = metrics.horizontalAdvance("100.0%") + 8
         bar_space = max(10, self.width() - name_width - value_width)

@@ -169,8 +169,9 @@ class MainWindow(QMainWindow):
             screen = self.screen().availableGeometry()
             self.resize(min(1500, screen.width() - 40), min(920, screen.height() - 60))
         state = self.settings.window_state()
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self.resizeDocks([self.controls_dock, self.samples_dock], [340, 470], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.log_dock], [130], Qt.Orientation.Vertical)
         config = self.settings.train_config()
         if config is not None:
             self.controls.set_config(config)

@@ -75,7 +75,7 @@ class TrainingPlots(QWidget):
         pg.setConfigOptions(background="w", foreground="k")
         # One view per plot, so a redraw of one does not repaint the others.
         self.loss_view, self.loss_plot = self._plot("Loss", "cross-entropy")
-        self.accuracy_view, self.accuracy_plot = self._plot("Accuracy per epoch", "%")
+        self.accuracy_view, self.accuracy_plot = self._plot("Accuracy per epoch (★ best test)", "%", legend_at_bottom=True)
         self.lr_view, self.lr_plot = self._plot("Learning rate", "lr")
         grid = QGridLayout()
         grid.addWidget(self.loss_view, 0, 0, 1, 2)
@@ -92,9 +92,7 @@ class TrainingPlots(QWidget):
         self.test_accuracy = _Curve(self.accuracy_plot, "test", pg.mkPen(TEST_COLOR, width=2), "o", TEST_COLOR)
         self.learning_rate = _Curve(self.lr_plot, "lr", pg.mkPen((90, 90, 90), width=2))
         self.best_marker = pg.ScatterPlotItem(size=18, symbol="star", brush=pg.mkBrush(255, 193, 7), pen=pg.mkPen("k"))
-        self.best_label = pg.TextItem(anchor=(0.5, 1.4), color=(120, 90, 0))
         self.accuracy_plot.addItem(self.best_marker)
-        self.accuracy_plot.addItem(self.best_label, ignoreBounds=True)
         self._smoothed: float | None = None
         self._best: tuple[float, float] | None = None
         self._batch_curves_dirty = False
@@ -114,7 +112,7 @@ class TrainingPlots(QWidget):
         layout.addLayout(top)
         layout.addLayout(grid, 1)
 
-    def _plot(self, title: str, unit: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
+    def _plot(self, title: str, unit: str, legend_at_bottom: bool = False) -> tuple[pg.PlotWidget, pg.PlotItem]:
         view = pg.PlotWidget(title=title)
         view.setMinimumSize(180, 150)
         plot = view.getPlotItem()
@@ -127,7 +125,7 @@ class TrainingPlots(QWidget):
             axis.enableAutoSIPrefix(False)
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", unit)
-        plot.addLegend(offset=(-10, 10))
+        plot.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))  # accuracy rises: keep its legend low
         return view, plot
 
     # Data in
@@ -136,7 +134,7 @@ class TrainingPlots(QWidget):
             curve.clear()
         self._smoothed, self._best = None, None
         self.best_marker.setData([], [])
-        self.best_label.setText("")
+        self.summary.setText("No finished epoch yet.")
 
     def begin_run(self, total_epochs: int) -> None:
         """Fix the epoch axes to the whole run, so they are not re-laid out as points arrive."""
@@ -154,9 +152,6 @@ class TrainingPlots(QWidget):
     def add_epoch(self, record: EpochRecord) -> None:
         self._redraw_batches()
         self._add_epoch_point(record.epoch, record.train_loss, record.test_loss, record.train_accuracy, record.test_accuracy)
-        self.summary.setText(
-            f"Epoch {record.epoch}: test accuracy {record.test_accuracy:.2f}%, test loss {record.test_loss:.4f}"
-        )
         self._redraw_epochs()
 
     def show_history(self, history: list[dict[str, Any]], batch_history: dict[str, list[float]], batches_per_epoch: float) -> None:
@@ -171,9 +166,6 @@ class TrainingPlots(QWidget):
         self._batch_curves_dirty = True
         self._redraw_batches()
         self._redraw_epochs()
-        if history:
-            last = history[-1]
-            self.summary.setText(f"Epoch {last['epoch']}: test accuracy {last['test_accuracy']:.2f}%, test loss {last['test_loss']:.4f}")
 
     @property
     def best(self) -> tuple[float, float] | None:
@@ -214,8 +206,11 @@ class TrainingPlots(QWidget):
         if self._best is not None:
             epoch, accuracy = self._best
             self.best_marker.setData([epoch], [accuracy])
-            self.best_label.setText(f"best {accuracy:.2f}%")
-            self.best_label.setPos(epoch, accuracy)
+            last_epoch = self.test_accuracy.series.x[-1]
+            self.summary.setText(
+                f"Epoch {last_epoch:g}: test accuracy {self.test_accuracy.series.y[-1]:.2f}%, "
+                f"test loss {self.epoch_test_loss.series.y[-1]:.4f} · best {accuracy:.2f}% at epoch {epoch:g}"
+            )
 
     def _curves(self) -> list[_Curve]:
         return [self.batch_loss, self.smoothed_loss, self.epoch_train_loss, self.epoch_test_loss,

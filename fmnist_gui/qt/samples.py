@@ -75,8 +75,10 @@ class SampleTile(QWidget):
                          metrics.elidedText(self.true_name, Qt.TextElideMode.ElideRight, width))
         if self.predicted_name is not None:
             painter.setPen(color)
-            mark = "✓" if self.correct else "✗"
-            text = f"{mark} {self.predicted_name} {100 * self.confidence:.0f}%"
+            text = f"{self.predicted_name} {100 * self.confidence:.0f}%"
+            marked = f"{'✓' if self.correct else '✗'} {text}"
+            if metrics.horizontalAdvance(marked) <= width:  # the frame's colour says it too
+                text = marked
             painter.drawText(QRectF(0, text_top + metrics.height(), width, metrics.height()), Qt.AlignmentFlag.AlignHCenter,
                              metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
 

@@ -29,7 +29,7 @@ def test_the_form_round_trips_a_config(controls):
     controls.set_config(config)
     assert controls.config() == config
     assert "cuda:0 — Test GPU" in controls.device.currentText()
-    assert "M parameters" in controls.model.currentText()
+    assert controls.model.currentText() == "wide-cnn · 1.74 M params"
 
 
 def test_presets_fill_the_form(controls):
