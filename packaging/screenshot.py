@@ -46,7 +46,8 @@ def main() -> int:
 
 
 def take_screenshots(args: argparse.Namespace) -> int:
-    from PySide6.QtCore import QTimer
+    import numpy as np
+    from PySide6.QtCore import QPointF, QTimer
 
     from fmnist_gui.config import preset
     from fmnist_gui.qt.app import create_app
@@ -62,7 +63,9 @@ def take_screenshots(args: argparse.Namespace) -> int:
     config = preset(args.preset).replace(epochs=args.epochs)
     if args.model:
         config = config.replace(model=args.model)
+    views = window.inspection
     outcome: dict[str, object] = {}
+    steps: list = []
 
     def start() -> None:
         if window.data is None:
@@ -70,35 +73,89 @@ def take_screenshots(args: argparse.Namespace) -> int:
                 outcome["error"] = "no data: " + window.data_banner.text()
                 app.quit()
             return
-        starter.stop()
+        poll.stop()
         window.controls.set_config(config)
         window.controls.train_button.click()
 
     def finished(result: object) -> None:
         outcome["result"] = result
-        QTimer.singleShot(1500, shoot)  # let the last redraw and the predictions land
+        next_step()
 
-    def shoot() -> None:
-        window.grab().save(str(out / "screenshot.png"))
+    def next_step() -> None:
+        """Run the next step once the app is idle (predictions and explanations arrived)."""
+        if window.busy:
+            QTimer.singleShot(100, next_step)
+            return
+        if not steps:
+            window.close()
+            app.quit()
+            return
+        steps.pop(0)()
+        QTimer.singleShot(400, next_step)
+
+    def shoot(name: str, widget) -> None:
+        widget.grab().save(str(out / name))
+
+    def show(key: str) -> None:
+        views.docks[key].raise_()
+
+    def inspect_a_mistake() -> None:
         wrong = next((i for i, t in enumerate(window.samples.tiles) if t.correct is False), 0)
         window.samples.tiles[wrong].clicked.emit()
-        QTimer.singleShot(500, shoot_detail)
 
-    def shoot_detail() -> None:
-        window.detail.grab().save(str(out / "screenshot-sample.png"))
-        window.close()
-        app.quit()
+    def confused_cell() -> tuple[int, int]:
+        matrix = window.predictions.confusion.copy()
+        np.fill_diagonal(matrix, 0)
+        return tuple(int(v) for v in np.unravel_index(matrix.argmax(), matrix.shape))
 
+    def own_picture() -> None:
+        from PIL import Image
+
+        test = window.predictions.test
+        item = int(np.flatnonzero(test.labels == 7)[0])  # a sneaker, as a product photo: dark on white
+        photo = Image.fromarray(255 - test.images[item]).resize((240, 240), Image.Resampling.BICUBIC)
+        path = Path(tempfile.mkdtemp()) / "sneaker-photo.png"
+        photo.save(path)
+        views.open_picture(str(path))
+
+    def draw_trousers() -> None:
+        show("draw")
+        canvas = views.draw.canvas
+        for x0, x1 in ((100, 80), (180, 200)):
+            canvas.draw_line(QPointF(x0, 40), QPointF(x1, 250))
+        canvas.draw_line(QPointF(100, 40), QPointF(180, 40))
+        canvas.draw_line(QPointF(140, 40), QPointF(140, 120))
+
+    steps += [
+        lambda: window.samples_dock.raise_(),
+        lambda: shoot("screenshot.png", window),
+        inspect_a_mistake,
+        lambda: shoot("view-inspector.png", views.docks["inspector"]),
+        lambda: show("confusion"),
+        lambda: shoot("view-confusion.png", views.docks["confusion"]),
+        lambda: show("per_class"),
+        lambda: shoot("view-per-class.png", views.docks["per_class"]),
+        lambda: views.confusion.cell_clicked.emit(*confused_cell()),
+        lambda: shoot("view-mistakes.png", views.docks["mistakes"]),
+        lambda: show("browser"),
+        lambda: shoot("view-browser.png", views.docks["browser"]),
+        own_picture,
+        lambda: shoot("view-your-image.png", views.docks["own_image"]),
+        draw_trousers,
+        lambda: None,  # the drawing is classified after a short pause
+        lambda: shoot("view-draw.png", views.docks["draw"]),
+        lambda: (window.samples_dock.raise_(), shoot("screenshot.png", window)),
+    ]
     window.session.run_finished.connect(finished)
-    starter = QTimer()
-    starter.timeout.connect(start)
-    starter.start(200)
+    poll = QTimer()
+    poll.timeout.connect(start)
+    poll.start(200)
     app.exec()
     window.shutdown()
     if "error" in outcome:
         print(outcome["error"], file=sys.stderr)
         return 1
-    print(f"{outcome.get('result')}\nwrote {out / 'screenshot.png'} and {out / 'screenshot-sample.png'}")
+    print(f"{outcome.get('result')}\nwrote {', '.join(sorted(p.name for p in out.glob('*.png')))} in {out}")
     return 0
 
 

@@ -37,3 +37,8 @@ def show_error(parent: QWidget, title: str, message: str, details: str = "") -> 
 def confirm(parent: QWidget, title: str, question: str) -> bool:
     answer = QMessageBox.question(parent, title, question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def open_image_path(parent: QWidget, folder: str) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open image", folder, "Images (*.png *.jpg *.jpeg *.gif *.webp);;All files (*)")
+    return path or None

@@ -84,3 +84,32 @@ class ProbabilityBars(QWidget):
             painter.drawText(QRectF(0, top, name_width - 6, self.ROW - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             painter.fillRect(QRectF(name_width, top + 3, bar_space * float(p), self.ROW - 8), color)
             painter.drawText(QRectF(name_width + bar_space + 4, top, value_width, self.ROW - 4), Qt.AlignmentFlag.AlignVCenter, f"{100 * p:.1f}%")
+
+
+def qimage_to_gray(image: QImage) -> np.ndarray:
+    """Any QImage (a pasted one, perhaps with alpha) as an (H, W) uint8 luminance array.
+
+    The same rule as imaging.read_grayscale: composite on white, so transparent pixels are the
+    white background of a product photo, then take the luminance.
+    """
+    from PIL import Image  # local imports: this module's header is shared with other work
+
+    from fmnist_gui.imaging import ImageError
+
+    if image.isNull() or image.width() == 0 or image.height() == 0:
+        raise ImageError("The clipboard holds no image.")
+    rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)  # bytes R, G, B, A on any platform
+    width, height = rgba.width(), rgba.height()
+    rows = np.frombuffer(rgba.constBits(), dtype=np.uint8, count=rgba.bytesPerLine() * height)
+    pixels = rows.reshape(height, rgba.bytesPerLine())[:, : 4 * width].reshape(height, width, 4)
+    picture = Image.fromarray(np.ascontiguousarray(pixels), "RGBA")
+    white = Image.new("RGBA", picture.size, (255, 255, 255, 255))
+    return np.array(Image.alpha_composite(white, picture).convert("L"), dtype=np.uint8)
+
+
+def prediction_headline(class_names: tuple[str, ...], probabilities: np.ndarray | None) -> str:
+    """The line above the probability bars (rich text): the most probable class, or why there is none."""
+    if probabilities is None:
+        return "Train a model or open a checkpoint to classify it."
+    best = int(np.argmax(probabilities))
+    return f"Prediction: <b>{class_names[best]}</b> ({100 * float(probabilities[best]):.1f}%)"

@@ -28,19 +28,23 @@ from fmnist_gui.engine import BatchRecord, EpochRecord, FinishReason, RunFinishe
 from fmnist_gui.engine.evaluation import Evaluation, evaluate
 from fmnist_gui.engine.optim import TRAJECTORY_FIELDS
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.imaging import IMAGE_SUFFIXES
 from fmnist_gui.progress import format_duration
 from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.app import app_icon
 from fmnist_gui.qt.controls import ControlsPanel
 from fmnist_gui.qt.log_pane import LogPane
 from fmnist_gui.qt.plots import TrainingPlots
-from fmnist_gui.qt.samples import SampleDetailDialog, SampleGrid
+from fmnist_gui.qt.inspection import InspectionViews
+from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.samples import SampleGrid
 from fmnist_gui.qt.session import RunState, TrainingSession
 from fmnist_gui.qt.settings import Settings
 from fmnist_gui.qt.worker import Task
 
 APP_TITLE = "Fashion-MNIST trainer"
 TRAIN_SET_SIZE = 60_000
+LAYOUT_VERSION = 3  # bump when docks are added or removed: an older saved layout is then ignored
 
 
 class MainWindow(QMainWindow):
@@ -51,7 +55,7 @@ class MainWindow(QMainWindow):
         self.data: FashionMNIST | None = None
         self.model: Checkpoint | None = None  # the model on screen: trained here or opened
         self.model_path: str | None = None  # the file it was opened from or last saved to
-        self.probabilities: np.ndarray | None = None  # (test images, 10) from the current model
+        self.predictions = Predictions(CLASS_NAMES, self)  # the data and what the current model says of it
         self.sample_indices = np.zeros(0, dtype=np.int64)
         # numpy views of the test set: the GUI thread never runs a torch op, whose thread
         # pool would contend with the training thread's.
@@ -80,19 +84,18 @@ class MainWindow(QMainWindow):
         self.plots = TrainingPlots()
         self.samples = SampleGrid(CLASS_NAMES)
         self.log = LogPane()
-        self.detail = SampleDetailDialog(CLASS_NAMES, self)
+        self.inspection = InspectionViews(self, self.predictions, lambda title, message: self._report_error(title, message))
         self.data_banner = QLabel()
         self.data_banner.setWordWrap(True)
         self.data_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.data_banner.setFrameShape(QFrame.Shape.StyledPanel)
         self.data_banner.setStyleSheet("background: #fff8e1; color: #5d4037; padding: 8px;")
         self.data_banner.hide()
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        curves = QWidget()
+        layout = QVBoxLayout(curves)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.data_banner)
         layout.addWidget(self.plots, 1)
-        self.setCentralWidget(central)
 
         scroll = QScrollArea()
         scroll.setWidget(self.controls)
@@ -100,8 +103,12 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(300)
         self.controls_dock = self._dock("Training", "controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.samples_dock = self._dock("Sample predictions", "samples", self.samples, Qt.DockWidgetArea.RightDockWidgetArea)
+        # No central widget: every view is a dock, so any of them can be moved, tabbed or closed.
+        self.curves_dock = self._dock("Curves", "curves", curves, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.samples_dock = self._dock("Samples", "samples", self.samples, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.curves_dock, self.samples_dock, Qt.Orientation.Horizontal)
         self.log_dock = self._dock("Log", "log", self.log, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.inspection.place(analysis_beside=self.curves_dock, images_beside=self.samples_dock)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -120,8 +127,11 @@ class MainWindow(QMainWindow):
         self.data_action = self._action(file_menu, "Choose &data folder…", None, self._on_choose_data_triggered)
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._action(edit_menu, "Classify an image &file…", None, self._on_open_picture_triggered)
+        self._action(edit_menu, "&Paste image to classify", QKeySequence.StandardKey.Paste, self._on_paste_triggered)
         view_menu = self.menuBar().addMenu("&View")
-        for dock in (self.controls_dock, self.samples_dock, self.log_dock):
+        for dock in (self.controls_dock, self.curves_dock, self.samples_dock, self.log_dock, *self.inspection.docks.values()):
             view_menu.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About", None, self._on_about_triggered)
@@ -169,8 +179,8 @@ class MainWindow(QMainWindow):
             screen = self.screen().availableGeometry()
             self.resize(min(1500, screen.width() - 40), min(920, screen.height() - 60))
         state = self.settings.window_state()
-        if state is None or not self.restoreState(state):
-            self.resizeDocks([self.controls_dock, self.samples_dock], [340, 470], Qt.Orientation.Horizontal)
+        if state is None or not self.restoreState(state, LAYOUT_VERSION):
+            self.resizeDocks([self.controls_dock, self.curves_dock, self.samples_dock], [330, 640, 470], Qt.Orientation.Horizontal)
             self.resizeDocks([self.log_dock], [130], Qt.Orientation.Vertical)
         config = self.settings.train_config()
         if config is not None:
@@ -187,12 +197,13 @@ class MainWindow(QMainWindow):
     def _on_data_loaded(self, data: FashionMNIST) -> None:
         self.data = data
         self.test_images, self.test_labels = data.test_images.numpy(), data.test_labels.numpy()
+        self.predictions.set_data(self.test_images, self.test_labels, data.train_images.numpy(), data.train_labels.numpy())
         self.data_banner.hide()
         self.controls.set_data_ready(True)
         self.statusBar().showMessage(f"Fashion-MNIST loaded from {data.source}", 5000)
         self.log.add(f"Data: {len(data.train_labels):,} training and {len(data.test_labels):,} test images from {data.source}")
         self._draw_samples()
-        if self.model is not None and self.probabilities is None:
+        if self.model is not None:
             self._evaluate_model()
 
     def _on_data_failed(self, message: str, details: str) -> None:
@@ -235,7 +246,8 @@ class MainWindow(QMainWindow):
         self.settings.set_train_config(config)
         if resume_from is None:
             self.plots.clear()
-            self.model, self.model_path, self.probabilities = None, None, None
+            self.model, self.model_path = None, None
+            self.predictions.clear_results()
             self._draw_samples()
         self.progress.setValue(0)
         self.log.add(
@@ -269,7 +281,8 @@ class MainWindow(QMainWindow):
     def _on_epoch_finished(self, record: EpochRecord) -> None:
         self.plots.add_epoch(record)
         self.model = self.session.checkpoint()
-        self.probabilities = record.test_probabilities
+        previous = _per_class_of(self.model.history[-2]) if self.model and len(self.model.history) > 1 else None
+        self.predictions.set_results(self.model, record.test_probabilities, record.confusion, record.per_class_accuracy, previous, record.epoch)
         self._draw_samples(keep_indices=True)
         self.log.add(
             f"Epoch {record.epoch}/{record.epochs}: train loss {record.train_loss:.4f}, acc {record.train_accuracy:.2f}% | "
@@ -321,11 +334,7 @@ class MainWindow(QMainWindow):
     def _on_sample_clicked(self, position: int) -> None:
         if self.data is None or position >= len(self.sample_indices):
             return
-        index = int(self.sample_indices[position])
-        probabilities = None if self.probabilities is None else self.probabilities[index]
-        self.detail.show_sample(self.test_images[index], int(self.test_labels[index]), probabilities, f"Test image #{index}")
-        self.detail.show()
-        self.detail.raise_()
+        self.inspection.inspect("test", self.sample_indices, position)
 
     # Checkpoints
     def open_checkpoint(self, path: str) -> bool:
@@ -342,7 +351,8 @@ class MainWindow(QMainWindow):
         except RuntimeError as exc:
             self._report_error("Cannot open checkpoint", f"{Path(path).name}: the weights do not fit the model ({exc}).")
             return False
-        self.model, self.model_path, self.probabilities = checkpoint, str(path), None
+        self.model, self.model_path = checkpoint, str(path)
+        self.predictions.clear_results()
         self.controls.set_config(checkpoint.config)
         if self.controls.config().device != checkpoint.config.device:
             self.log.add(f"The checkpoint was trained on {checkpoint.config.device}, which this machine lacks; using {self.controls.config().device}.")
@@ -402,14 +412,30 @@ class MainWindow(QMainWindow):
         def done(result: Evaluation) -> None:
             if generation != self._evaluation_generation or self.session.active:
                 return  # a newer model is on screen
-            self.probabilities = result.probabilities
+            history = checkpoint.history
+            previous = _per_class_of(history[-2]) if len(history) > 1 else None
+            epoch = checkpoint.epoch if history else None
+            self.predictions.set_results(checkpoint, result.probabilities, result.confusion, result.per_class_accuracy, previous, epoch)
             self._draw_samples(keep_indices=True)
             self.log.add(f"Evaluated on {len(data.test_labels):,} test images: accuracy {result.accuracy:.2f}%, loss {result.loss:.4f}")
 
         self.statusBar().showMessage("Predicting the test set…", 3000)
         self._run_task(work, done, lambda message, details: self._report_error("Cannot evaluate the model", message, details))
 
+    @property
+    def probabilities(self) -> np.ndarray | None:
+        """The current model's test-set probabilities, once known."""
+        return None if self.predictions.test is None else self.predictions.test.probabilities
+
     # Menu handlers
+    def _on_open_picture_triggered(self) -> None:
+        path = dialogs.open_image_path(self, self.settings.last_folder())
+        if path:
+            self.inspection.open_picture(path)
+
+    def _on_paste_triggered(self) -> None:
+        self.inspection.paste_picture()
+
     def _on_open_triggered(self) -> None:
         path = dialogs.open_checkpoint_path(self, self.settings.last_folder())
         if path:
@@ -469,7 +495,11 @@ class MainWindow(QMainWindow):
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
-            self.open_checkpoint(urls[0].toLocalFile())
+            path = urls[0].toLocalFile()
+            if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+                self.inspection.open_picture(path)
+            else:
+                self.open_checkpoint(path)
 
     # State shown in the frame
     def _update_title(self) -> None:
@@ -513,7 +543,7 @@ class MainWindow(QMainWindow):
     @property
     def busy(self) -> bool:
         """Whether a run or a background task (loading data, evaluating) is under way."""
-        return self.session.active or bool(self._tasks)
+        return self.session.active or bool(self._tasks) or self.inspection.busy
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.session.active and not self._closing:
@@ -521,14 +551,19 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self._closing = True
-        self.settings.save_layout(self.saveGeometry(), self.saveState())
+        self.settings.save_layout(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
         self.shutdown()
-        self.detail.close()
         event.accept()
 
     def shutdown(self) -> None:
         """Stop the run and wait for every thread, before Qt deletes anything."""
         self.session.shutdown()
+        self.inspection.shutdown()
         for task in list(self._tasks):
             task.wait()
         self._tasks.clear()
+
+
+def _per_class_of(entry: dict[str, Any]) -> np.ndarray:
+    """A history entry's per-class accuracy as an array, NaN where a class had no images."""
+    return np.array([np.nan if v is None else v for v in entry.get("per_class_accuracy") or [np.nan] * len(CLASS_NAMES)], dtype=float)

@@ -104,6 +104,7 @@ class TrainingPlots(QWidget):
         self.log_scale.setToolTip("Show the loss on a logarithmic axis, to see small improvements late in training")
         self.log_scale.toggled.connect(self._on_log_scale_toggled)
         self.summary = QLabel("No model yet: choose values and click Train, or open a checkpoint.")
+        self.summary.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.log_scale)
@@ -114,7 +115,7 @@ class TrainingPlots(QWidget):
 
     def _plot(self, title: str, unit: str, legend_at_bottom: bool = False) -> tuple[pg.PlotWidget, pg.PlotItem]:
         view = pg.PlotWidget(title=title)
-        view.setMinimumSize(180, 150)
+        view.setMinimumSize(160, 140)
         plot = view.getPlotItem()
         for name in ("left", "bottom"):
             # A grid at the major ticks only: pyqtgraph's full grid (minor lines, blended) made

@@ -184,3 +184,22 @@ def test_default_preset_one_epoch_on_real_data(real_data_dir):
     _, rec, result = _fit(preset("default").replace(epochs=1), data)
     assert result.reason is FinishReason.COMPLETED
     assert rec.epochs[0].test_accuracy > 85.0
+
+
+def test_saliency_has_the_image_shape_is_not_constant_and_matches_evaluation(synthetic_data, fast_config):
+    from fmnist_gui.engine.evaluation import predict_probabilities
+    from fmnist_gui.engine.saliency import explain
+
+    trainer = Trainer(fast_config.replace(model="small-cnn", epochs=1), synthetic_data)
+    trainer.fit()
+    checkpoint = trainer.checkpoint()
+    model = checkpoint.build_model()
+    image = synthetic_data.test_images[3].numpy()
+    explanation = explain(model, image, checkpoint.spec.mean, checkpoint.spec.std)
+    assert explanation.saliency.shape == (28, 28) and explanation.saliency.std() > 0
+    assert explanation.saliency.max() == pytest.approx(1.0) and explanation.saliency.min() >= 0
+    assert explanation.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    independent = predict_probabilities(model, synthetic_data.test_images[3:4], checkpoint.spec.mean, checkpoint.spec.std)[0]
+    assert np.allclose(explanation.probabilities, independent.numpy(), atol=1e-5)
+    assert explanation.predicted == int(independent.argmax())
+    assert all(p.grad is None for p in model.parameters())  # only the input's gradient was taken

@@ -46,6 +46,7 @@ class DialogStub:
     open_path: str | None = None
     save_path: str | None = None
     folder: str | None = None
+    image_path: str | None = None
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +62,7 @@ def dialog_stub(monkeypatch) -> DialogStub:
     monkeypatch.setattr(dialogs, "open_checkpoint_path", lambda parent, folder: stub.open_path)
     monkeypatch.setattr(dialogs, "save_checkpoint_path", lambda parent, suggested: stub.save_path)
     monkeypatch.setattr(dialogs, "data_folder", lambda parent, folder: stub.folder)
+    monkeypatch.setattr(dialogs, "open_image_path", lambda parent, folder: stub.image_path)
     return stub
 
 

@@ -38,4 +38,5 @@ def test_the_real_app_trains_on_a_virtual_screen_and_takes_a_screenshot(tmp_path
     # A real frame has many colours: curves, images, text; a blank or black window has a few.
     colours = {shot.pixel(x, y) for x in range(0, 1280, 7) for y in range(0, 800, 7)}
     assert len(colours) > 200
-    assert (tmp_path / "screenshot-sample.png").stat().st_size > 2000
+    for view in ("inspector", "confusion", "per-class", "mistakes", "browser", "your-image", "draw"):
+        assert (tmp_path / f"view-{view}.png").stat().st_size > 2000, view

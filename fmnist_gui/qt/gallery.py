@@ -1,0 +1,249 @@
+"""Scrollable galleries of test or training images: the mistakes view and the dataset browser.
+
+A QListView over a list model that makes thumbnails only for the rows on screen, so tens of
+thousands of images scroll smoothly; filtering and sorting are numpy on the index arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QPixmap
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget
+
+from fmnist_gui.qt.images import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
+from fmnist_gui.qt.predictions import Predictions, Split
+
+THUMBNAIL = 56
+MAX_CACHED_THUMBNAILS = 4000
+
+
+class GalleryModel(QAbstractListModel):
+    """Rows are dataset indices of one split; thumbnails are drawn on demand and cached."""
+
+    def __init__(self, class_names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.class_names = class_names
+        self.split: Split | None = None
+        self.indices = np.zeros(0, dtype=np.int64)
+        self._thumbnails: dict[int, QPixmap] = {}
+
+    def set_items(self, split: Split | None, indices: np.ndarray) -> None:
+        self.beginResetModel()
+        self.split, self.indices = split, np.asarray(indices, dtype=np.int64)
+        self._thumbnails.clear()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self.indices)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self.split is None:
+            return None
+        item = int(self.indices[index.row()])
+        label = int(self.split.labels[item])
+        probabilities = None if self.split.probabilities is None else self.split.probabilities[item]
+        predicted = None if probabilities is None else int(probabilities.argmax())
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnail(item)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if predicted is None:
+                return self.class_names[label]
+            return f"{self.class_names[predicted]} {100 * probabilities[predicted]:.0f}%"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = f"{self.split.name} image #{item}\ntrue: {self.class_names[label]}"
+            if predicted is not None:
+                verdict = "right" if predicted == label else "wrong"
+                text += f"\npredicted: {self.class_names[predicted]} ({100 * probabilities[predicted]:.1f}%), {verdict}"
+            return text
+        if role == Qt.ItemDataRole.ForegroundRole and predicted is not None:
+            return QBrush(CORRECT_COLOR if predicted == label else WRONG_COLOR)
+        if role == Qt.ItemDataRole.UserRole:
+            return item
+        return None
+
+    def _thumbnail(self, item: int) -> QPixmap:
+        pixmap = self._thumbnails.get(item)
+        if pixmap is None:
+            if len(self._thumbnails) >= MAX_CACHED_THUMBNAILS:
+                self._thumbnails.clear()
+            image = gray_to_qimage(self.split.images[item]).scaled(THUMBNAIL, THUMBNAIL)
+            pixmap = self._thumbnails[item] = QPixmap.fromImage(image)
+        return pixmap
+
+
+class ImageGallery(QListView):
+    """Thumbnails in a grid with a caption each; a click or Enter reports the row."""
+
+    row_activated = Signal(int)  # row in the model
+
+    def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.gallery_model = GalleryModel(class_names)
+        self.setModel(self.gallery_model)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(300)
+        self.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.setGridSize(QSize(THUMBNAIL + 44, THUMBNAIL + 26))
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setSelectionMode(QListView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.clicked.connect(self._on_index_chosen)
+        self.activated.connect(self._on_index_chosen)
+
+    def _on_index_chosen(self, index: QModelIndex) -> None:
+        self.row_activated.emit(index.row())
+
+
+def class_filter(any_text: str, class_names: tuple[str, ...], tooltip: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
+    combo.addItem(any_text, -1)
+    for number, name in enumerate(class_names):
+        combo.addItem(name, number)
+    combo.setToolTip(tooltip)
+    return combo
+
+
+class _GalleryPanel(QWidget):
+    """A caption, a row of filters and a gallery; subclasses decide which images to list."""
+
+    image_chosen = Signal(str, object, int)  # split name, dataset indices listed, position chosen
+
+    def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.predictions = predictions
+        self.gallery = ImageGallery(predictions.class_names)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.filters = QHBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.filters)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.gallery, 1)
+        self.gallery.row_activated.connect(self._on_row_activated)
+        predictions.data_changed.connect(self.refresh)
+        predictions.results_changed.connect(self.refresh)
+
+    @property
+    def listed(self) -> np.ndarray:
+        return self.gallery.gallery_model.indices
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def _on_row_activated(self, row: int) -> None:
+        model = self.gallery.gallery_model
+        if model.split is not None:
+            self.image_chosen.emit(model.split.name, model.indices, row)
+
+
+class MistakesView(_GalleryPanel):
+    """Test images the current model gets wrong (or, from a matrix cell, any true/predicted pair)."""
+
+    SORTS = ("Most confident first", "Least confident first", "Test set order")
+
+    def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
+        super().__init__(predictions, parent)
+        names = predictions.class_names
+        self.true_filter = class_filter("Any true class", names, "Show only images of this true class")
+        self.predicted_filter = class_filter("Any prediction", names, "Show only images predicted as this class")
+        self.sort = QComboBox()
+        self.sort.addItems(self.SORTS)
+        self.sort.setToolTip("Order of the images: by the model's confidence in its prediction, or as in the test set")
+        self.mistakes_only = QCheckBox("Mistakes only")
+        self.mistakes_only.setChecked(True)
+        self.mistakes_only.setToolTip("Hide the images the model gets right")
+        second_row = QHBoxLayout()
+        self.layout().insertLayout(1, second_row)
+        for row, widget in ((self.filters, self.true_filter), (self.filters, self.predicted_filter),
+                            (second_row, self.sort), (second_row, self.mistakes_only)):
+            row.addWidget(widget)
+            signal = widget.toggled if isinstance(widget, QCheckBox) else widget.currentIndexChanged
+            signal.connect(self.refresh)
+        self.filters.addStretch(1)
+        second_row.addStretch(1)
+        self.refresh()
+
+    def show_cell(self, true_class: int, predicted_class: int) -> None:
+        """The images of one confusion-matrix cell, most confident first."""
+        for widget in (self.true_filter, self.predicted_filter, self.sort, self.mistakes_only):
+            widget.blockSignals(True)
+        self.true_filter.setCurrentIndex(true_class + 1)
+        self.predicted_filter.setCurrentIndex(predicted_class + 1)
+        self.sort.setCurrentIndex(0)
+        self.mistakes_only.setChecked(true_class != predicted_class)
+        for widget in (self.true_filter, self.predicted_filter, self.sort, self.mistakes_only):
+            widget.blockSignals(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        split = self.predictions.test
+        if split is None or split.probabilities is None:
+            self.gallery.gallery_model.set_items(split, np.zeros(0, dtype=np.int64))
+            self.caption.setText("No model yet: train one or open a checkpoint to see its mistakes.")
+            return
+        predictions, confidences = split.predictions, split.confidences
+        keep = np.ones(len(split.labels), dtype=bool)
+        if self.mistakes_only.isChecked():
+            keep &= predictions != split.labels
+        true_class, predicted_class = self.true_filter.currentData(), self.predicted_filter.currentData()
+        if true_class >= 0:
+            keep &= split.labels == true_class
+        if predicted_class >= 0:
+            keep &= predictions == predicted_class
+        indices = np.flatnonzero(keep)
+        if self.sort.currentIndex() < 2:
+            order = np.argsort(confidences[indices], kind="stable")
+            indices = indices[order[::-1]] if self.sort.currentIndex() == 0 else indices[order]
+        self.gallery.gallery_model.set_items(split, indices)
+        what = "mistakes" if self.mistakes_only.isChecked() else "images"
+        self.caption.setText(f"{len(indices):,} {what} of {len(split.labels):,} test images. Click one to inspect it.")
+
+
+class DatasetBrowser(_GalleryPanel):
+    """The test or training set, filtered by true class, with predictions once a model exists."""
+
+    train_predictions_wanted = Signal()
+
+    def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
+        super().__init__(predictions, parent)
+        self.split_choice = QComboBox()
+        self.split_choice.addItem("Test set", "test")
+        self.split_choice.addItem("Training set", "train")
+        self.split_choice.setToolTip("Which images to browse")
+        self.true_filter = class_filter("All classes", predictions.class_names, "Show only images of this true class")
+        for widget in (self.split_choice, self.true_filter):
+            self.filters.addWidget(widget)
+            widget.currentIndexChanged.connect(self.refresh)
+        self.filters.addStretch(1)
+        predictions.train_results_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        name = self.split_choice.currentData()
+        split = self.predictions.split(name)
+        if split is None:
+            self.gallery.gallery_model.set_items(None, np.zeros(0, dtype=np.int64))
+            self.caption.setText("No data loaded.")
+            return
+        true_class = self.true_filter.currentData()
+        indices = np.arange(len(split.labels)) if true_class < 0 else np.flatnonzero(split.labels == true_class)
+        self.gallery.gallery_model.set_items(split, indices)
+        note = ""
+        if split.probabilities is None and self.predictions.checkpoint is not None:
+            note = " Predicting these images…"
+            self.train_predictions_wanted.emit()
+        elif split.probabilities is not None:
+            right = int((split.predictions[indices] == split.labels[indices]).sum())
+            note = f" The model gets {right:,} right ({100 * right / max(1, len(indices)):.1f}%)."
+        set_name = "test" if name == "test" else "training"
+        self.caption.setText(f"{len(indices):,} {set_name} images.{note}")

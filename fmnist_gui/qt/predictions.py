@@ -1,0 +1,96 @@
+"""What the views show: the data set and the current model's predictions on it, in one place.
+
+Views take this object in their constructor and redraw when it says it changed; only the main
+window writes to it. Everything here is numpy, so the GUI thread never runs a torch op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from fmnist_gui.checkpoint import Checkpoint
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images and labels of one split, with the current model's probabilities once known."""
+
+    name: str  # "test" or "train"
+    images: np.ndarray  # (N, 28, 28) uint8
+    labels: np.ndarray  # (N,) int64
+    probabilities: np.ndarray | None = None  # (N, 10) float32
+
+    @property
+    def predictions(self) -> np.ndarray | None:
+        return None if self.probabilities is None else self.probabilities.argmax(axis=1)
+
+    @property
+    def confidences(self) -> np.ndarray | None:
+        return None if self.probabilities is None else self.probabilities.max(axis=1)
+
+
+class Predictions(QObject):
+    data_changed = Signal()  # a data set was loaded
+    results_changed = Signal()  # the model, its probabilities or its metrics changed
+    train_results_changed = Signal()  # training-set probabilities arrived
+
+    def __init__(self, class_names: tuple[str, ...], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.class_names = class_names
+        self.test: Split | None = None
+        self.train: Split | None = None
+        self.checkpoint: Checkpoint | None = None  # the model the results come from
+        self.confusion: np.ndarray | None = None
+        self.per_class: np.ndarray | None = None
+        self.previous_per_class: np.ndarray | None = None
+        self.epoch: int | None = None
+        self.generation = 0  # increases with every new model, so late results can be dropped
+
+    def set_data(self, test_images: np.ndarray, test_labels: np.ndarray, train_images: np.ndarray, train_labels: np.ndarray) -> None:
+        self.test = Split("test", test_images, test_labels)
+        self.train = Split("train", train_images, train_labels)
+        self.clear_results()
+        self.data_changed.emit()
+
+    def set_results(
+        self,
+        checkpoint: Checkpoint | None,
+        probabilities: np.ndarray,
+        confusion: np.ndarray,
+        per_class: np.ndarray,
+        previous_per_class: np.ndarray | None,
+        epoch: int | None,
+    ) -> None:
+        """Test-set results of a model: the train split's, if any, are now stale."""
+        if self.test is None:
+            return
+        self.generation += 1
+        self.checkpoint = checkpoint
+        self.test = Split("test", self.test.images, self.test.labels, probabilities)
+        if self.train is not None:
+            self.train = Split("train", self.train.images, self.train.labels)
+        self.confusion, self.per_class, self.previous_per_class, self.epoch = confusion, per_class, previous_per_class, epoch
+        self.results_changed.emit()
+
+    def set_train_probabilities(self, generation: int, probabilities: np.ndarray) -> None:
+        if generation != self.generation or self.train is None:
+            return  # computed for a model that is no longer on screen
+        self.train = Split("train", self.train.images, self.train.labels, probabilities)
+        self.train_results_changed.emit()
+
+    def clear_results(self) -> None:
+        self.generation += 1
+        self.checkpoint = None
+        self.confusion = self.per_class = self.previous_per_class = None
+        self.epoch = None
+        for name in ("test", "train"):
+            split = getattr(self, name)
+            if split is not None:
+                setattr(self, name, Split(split.name, split.images, split.labels))
+        self.results_changed.emit()
+
+    def split(self, name: str) -> Split | None:
+        return self.test if name == "test" else self.train
