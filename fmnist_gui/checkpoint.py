@@ -56,9 +56,9 @@ class Checkpoint:
 
     def build_model(self, device: torch.device | str = "cpu") -> nn.Module:
         """The architecture with these weights, on `device`."""
-        model = self.spec.build()
+        model = self.spec.create(device)
         model.load_state_dict(self.model_state)
-        return model.to(device)
+        return model
 
 
 @functools.cache

@@ -8,6 +8,9 @@
 (b) one training epoch of the quickstart MLP plus its test pass, both ways: fmnist-gui's Trainer
     with preset('quickstart') and epochs=1, and the tutorial's train()/test() loops. The epoch is
     cut to its first 300 batches by default (--batches 938 for all of it) to keep the run short.
+(c) evaluating the 10,000 test images with the default small CNN: as the engine does it
+    (batch norm folded into the convolutions, channels-last) against the plain module.
+(d) training steps of the small CNN (AdamW, batch 128), channels-last against contiguous.
 
 Contenders are interleaved, each repetition alternating which goes first, and medians are
 reported: the machine may be busy. Usage: python packaging/benchmark.py [--quick] [--repeats N]
@@ -35,7 +38,7 @@ from fmnist_gui.config import preset
 from fmnist_gui.data import DataError, FashionMNIST, load_fashion_mnist
 from fmnist_gui.devices import DeviceError, resolve_device
 from fmnist_gui.engine import FinishReason, Trainer
-from fmnist_gui.engine.evaluation import to_input
+from fmnist_gui.engine.evaluation import evaluate, to_input
 from fmnist_gui.models import QuickstartMLP, get_model_spec
 
 TUTORIAL_BATCH = 64  # the quickstart's batch size, and preset('quickstart')'s
@@ -151,6 +154,46 @@ def tutorial_epoch(train: TutorialDataset, test: TutorialDataset, device: torch.
     return run
 
 
+# (c) and (d): the small CNN's memory layout and folded batch norm
+
+
+def cnn_evaluation(data: FashionMNIST, device: torch.device, engine_way: bool) -> Callable[[], int]:
+    spec = get_model_spec("small-cnn")
+    model = spec.create(device) if engine_way else spec.build().to(device)
+
+    def run() -> int:
+        if engine_way:
+            evaluate(model, data.test_images, data.test_labels, spec.mean, spec.std)
+        else:
+            with torch.no_grad():
+                model.eval()
+                for start in range(0, len(data.test_labels), 500):
+                    F.softmax(model(to_input(data.test_images[start : start + 500], spec.mean, spec.std)), dim=1)
+        return len(data.test_labels)
+
+    return run
+
+
+def cnn_training_steps(data: FashionMNIST, device: torch.device, channels_last: bool, steps: int) -> Callable[[], int]:
+    spec = get_model_spec("small-cnn")
+    torch.manual_seed(0)
+    model = spec.create(device) if channels_last else spec.build().to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    generator = torch.Generator().manual_seed(0)
+
+    def run() -> int:
+        for _ in range(steps):
+            index = torch.randint(0, len(data.train_labels), (128,), generator=generator).to(device)
+            x = to_input(data.train_images[index], spec.mean, spec.std, channels_last)
+            loss = F.cross_entropy(model(x), data.train_labels[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return steps * 128
+
+    return run
+
+
 def first(data: FashionMNIST, count: int) -> FashionMNIST:
     """The first `count` training images; the test set stays whole."""
     return FashionMNIST(data.train_images[:count], data.train_labels[:count], data.test_images, data.test_labels, data.source)
@@ -223,6 +266,17 @@ def main(argv: list[str] | None = None) -> int:
     compare(f"(b) training the quickstart MLP, SGD lr 1e-3, batch {TUTORIAL_BATCH}: {extent} "
             f"({len(train_subset)} images) and the test pass ({len(test_set)}), both counted in images/s",
             epoch_ours, epoch_theirs, repeats, sync)
+
+    evaluation_ours = Contender("fmnist-gui: folded batch norm, channels-last", cnn_evaluation(data, device, True))
+    evaluation_plain = Contender("plain module, contiguous", cnn_evaluation(data, device, False))
+    evaluation_ours.run(), evaluation_plain.run()
+    compare(f"(c) evaluating the small CNN on {len(data.test_labels)} test images", evaluation_ours, evaluation_plain, repeats, sync)
+
+    steps = 40 if args.quick else 100
+    training_ours = Contender("fmnist-gui: channels-last", cnn_training_steps(data, device, True, steps))
+    training_plain = Contender("contiguous", cnn_training_steps(data, device, False, steps))
+    training_ours.run(), training_plain.run()
+    compare(f"(d) {steps} training steps of the small CNN, AdamW, batch 128", training_ours, training_plain, repeats, sync)
     return 0
 
 

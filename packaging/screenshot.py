@@ -127,8 +127,6 @@ def take_screenshots(args: argparse.Namespace) -> int:
         canvas.draw_line(QPointF(140, 40), QPointF(140, 120))
 
     steps += [
-        lambda: window.samples_dock.raise_(),
-        lambda: shoot("screenshot.png", window),
         inspect_a_mistake,
         lambda: shoot("view-inspector.png", views.docks["inspector"]),
         lambda: show("confusion"),
@@ -144,7 +142,8 @@ def take_screenshots(args: argparse.Namespace) -> int:
         draw_trousers,
         lambda: None,  # the drawing is classified after a short pause
         lambda: shoot("view-draw.png", views.docks["draw"]),
-        lambda: (window.samples_dock.raise_(), shoot("screenshot.png", window)),
+        lambda: (window.curves_dock.raise_(), window.samples_dock.raise_()),
+        lambda: shoot("screenshot.png", window),
     ]
     window.session.run_finished.connect(finished)
     poll = QTimer()

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 MAX_SHIFT_PIXELS = 2
 
 
-def augment_batch(images: torch.Tensor, generator: torch.Generator, mean: float, std: float) -> torch.Tensor:
+def augment_batch(images: torch.Tensor, generator: torch.Generator, mean: float, std: float, channels_last: bool = False) -> torch.Tensor:
     """(B, 28, 28) uint8 -> (B, 1, 28, 28) float: random horizontal flips and shifts of up to 2 px."""
     x = images.unsqueeze(1).float().div_(255.0)
     count, side = x.shape[0], x.shape[-1]
@@ -27,4 +27,4 @@ def augment_batch(images: torch.Tensor, generator: torch.Generator, mean: float,
     x = F.grid_sample(x, grid, mode="nearest", padding_mode="zeros", align_corners=False)
     if mean != 0.0 or std != 1.0:
         x = x.sub_(mean).div_(std)
-    return x
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x

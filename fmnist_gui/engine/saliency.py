@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmnist_gui.engine.evaluation import to_input
+from fmnist_gui.models import has_convolutions
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def explain(model: nn.Module, image: np.ndarray, mean: float, std: float) -> Exp
     was_training = model.training
     model.eval()
     try:
-        x = to_input(torch.from_numpy(np.ascontiguousarray(image))[None], mean, std).requires_grad_(True)
+        x = to_input(torch.from_numpy(np.ascontiguousarray(image))[None], mean, std, has_convolutions(model)).requires_grad_(True)
         logits = model(x)[0]
         predicted = int(logits.argmax())
         (gradient,) = torch.autograd.grad(logits[predicted], x)

@@ -24,7 +24,7 @@ from fmnist_gui.engine.evaluation import evaluate, to_input
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.optim import build_optimization
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.models import count_parameters, get_model_spec
+from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
 
 SAMPLE_COUNT = 16
 REPORT_INTERVAL = 0.05  # seconds: about 20 batch reports a second
@@ -157,7 +157,7 @@ class Trainer:
         device = resolve_device(config.device)
         data = self.data.to(device)
         torch.manual_seed(config.seed)
-        model = self.resume_from.build_model(device) if self.resume_from else get_model_spec(config.model).build().to(device)
+        model = self.resume_from.build_model(device) if self.resume_from else get_model_spec(config.model).create(device)
         self.model = model
         mean, std = _normalization(config)
         train_size, test_size = len(data.train_labels), len(data.test_labels)
@@ -226,6 +226,7 @@ class Trainer:
         config = self.config
         model.train()
         device = data.train_images.device
+        channels_last = has_convolutions(model)
         generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
         torch.manual_seed(config.seed * 1_000_003 + epoch)  # dropout: the same after a resume
         order = torch.randperm(len(data.train_labels), generator=generator).to(device)
@@ -245,9 +246,9 @@ class Trainer:
             labels = data.train_labels[index]
             images = data.train_images[index]
             if config.augment:
-                inputs = augment_batch(images, generator, mean, std)
+                inputs = augment_batch(images, generator, mean, std, channels_last)
             else:
-                inputs = to_input(images, mean, std)
+                inputs = to_input(images, mean, std, channels_last)
             logits = model(inputs)
             loss = F.cross_entropy(logits, labels)
             optimizer.zero_grad(set_to_none=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -179,13 +179,20 @@ class MainWindow(QMainWindow):
             screen = self.screen().availableGeometry()
             self.resize(min(1500, screen.width() - 40), min(920, screen.height() - 60))
         state = self.settings.window_state()
-        if state is None or not self.restoreState(state, LAYOUT_VERSION):
-            self.resizeDocks([self.controls_dock, self.curves_dock, self.samples_dock], [330, 640, 470], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.log_dock], [130], Qt.Orientation.Vertical)
+        self._needs_default_sizes = state is None or not self.restoreState(state, LAYOUT_VERSION)
         config = self.settings.train_config()
         if config is not None:
             self.controls.set_config(config)
         self._update_actions()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._needs_default_sizes:  # dock sizes only hold once the window has its own size
+            self._needs_default_sizes = False
+            width = self.width()
+            self.resizeDocks([self.controls_dock, self.curves_dock, self.samples_dock],
+                             [330, max(500, width - 330 - 470), 470], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.log_dock], [120], Qt.Orientation.Vertical)
 
     # Data
     def _load_data(self) -> None:

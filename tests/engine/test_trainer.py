@@ -203,3 +203,17 @@ def test_saliency_has_the_image_shape_is_not_constant_and_matches_evaluation(syn
     assert np.allclose(explanation.probabilities, independent.numpy(), atol=1e-5)
     assert explanation.predicted == int(independent.argmax())
     assert all(p.grad is None for p in model.parameters())  # only the input's gradient was taken
+
+
+def test_the_inference_copy_folds_batch_norm_without_changing_the_answer(synthetic_data, fast_config):
+    from fmnist_gui.engine.evaluation import inference_copy, to_input
+
+    trainer = Trainer(fast_config.replace(model="small-cnn", epochs=1), synthetic_data)
+    trainer.fit()
+    model = trainer.checkpoint().build_model().eval()
+    fused = inference_copy(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is untouched
+    x = to_input(synthetic_data.test_images[:64], 0.2860, 0.3530, channels_last=True)
+    with torch.no_grad():
+        assert torch.allclose(fused(x), model(x), atol=1e-4)
