@@ -87,6 +87,7 @@ def take_screenshots(args: argparse.Namespace) -> int:
             QTimer.singleShot(100, next_step)
             return
         if not steps:
+            window.unsaved = False  # a screenshot run: the model need not be kept, so nothing to ask
             window.close()
             app.quit()
             return

@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
         self._evaluation_generation = 0
         self._data_dir = data_dir or self.settings.data_dir()
         self._closing = False
+        self.unsaved = False  # the model on screen has training that no file holds
+        self._run_epochs = 0  # the epoch count the run under way aims at
 
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -226,6 +228,10 @@ class MainWindow(QMainWindow):
 
     # Training
     def _on_train_requested(self, config: TrainConfig) -> None:
+        if self.unsaved and not dialogs.confirm(
+            self, "Discard the current model?", "The model trained so far is not saved. Train a new one and discard it?"
+        ):
+            return
         self._start_run(config, None)
 
     def _on_continue_requested(self, config: TrainConfig) -> None:
@@ -269,6 +275,7 @@ class MainWindow(QMainWindow):
         self.log.add("Stopping after the current batch…")
 
     def _on_run_started(self, run: RunStarted) -> None:
+        self._run_epochs = run.config.epochs
         self.plots.begin_run(run.config.epochs)
         self.device_label.setText(run.device_name)
         self.epoch_label.setText(f"Epoch {run.start_epoch + 1} of {run.config.epochs}")
@@ -277,17 +284,14 @@ class MainWindow(QMainWindow):
     def _on_batch_finished(self, record: BatchRecord) -> None:
         self.plots.add_batch(record)
         self.progress.setValue(round(1000 * record.progress))
-        self.epoch_label.setText(f"Epoch {record.epoch} of {self.session_config_epochs()}")
+        self.epoch_label.setText(f"Epoch {record.epoch} of {self._run_epochs}")
         self.speed_label.setText(f"{record.samples_per_second:,.0f} img/s")
         self.time_label.setText(f"elapsed {format_duration(record.elapsed)} · ETA {format_duration(record.eta_seconds)}")
-
-    def session_config_epochs(self) -> int:
-        checkpoint = self.session.checkpoint()
-        return checkpoint.config.epochs if checkpoint else 0
 
     def _on_epoch_finished(self, record: EpochRecord) -> None:
         self.plots.add_epoch(record)
         self.model = self.session.checkpoint()
+        self.unsaved = True
         previous = _per_class_of(self.model.history[-2]) if self.model and len(self.model.history) > 1 else None
         self.predictions.set_results(self.model, record.test_probabilities, record.confusion, record.per_class_accuracy, previous, record.epoch)
         self._draw_samples(keep_indices=True)
@@ -299,6 +303,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, result: RunFinished) -> None:
         self.model = self.session.checkpoint()
+        self.unsaved = self.unsaved or bool(self.model and self.model.step)
         self.log.add(f"Run {result.reason.value}: {result.message} ({format_duration(result.elapsed)})")
         self.statusBar().showMessage(f"Run {result.reason.value}", 10000)
         self.speed_label.clear()
@@ -358,7 +363,11 @@ class MainWindow(QMainWindow):
         except RuntimeError as exc:
             self._report_error("Cannot open checkpoint", f"{Path(path).name}: the weights do not fit the model ({exc}).")
             return False
-        self.model, self.model_path = checkpoint, str(path)
+        if self.unsaved and not dialogs.confirm(
+            self, "Discard the current model?", f"The model trained so far is not saved. Open {Path(path).name} instead?"
+        ):
+            return False
+        self.model, self.model_path, self.unsaved = checkpoint, str(path), False
         self.predictions.clear_results()
         self.controls.set_config(checkpoint.config)
         if self.controls.config().device != checkpoint.config.device:
@@ -395,7 +404,7 @@ class MainWindow(QMainWindow):
             self._report_error("Cannot save checkpoint", str(exc))
             return False
         if not self.session.active:
-            self.model_path = str(saved)
+            self.model_path, self.unsaved = str(saved), False
         self.settings.set_last_folder(str(saved))
         self._rebuild_recent_menu(self.settings.add_recent_file(str(saved)))
         note = " (the last finished epoch; training goes on)" if self.session.active else ""
@@ -517,6 +526,8 @@ class MainWindow(QMainWindow):
                 subject += " (paused)"
         elif self.model is not None:
             where = Path(self.model_path).name if self.model_path else "unsaved"
+            if self.model_path and self.unsaved:
+                where += " (changed)"
             subject = f"{where} — {self.model.config.model}, epoch {self.model.epoch}"
         else:
             subject = "no model"
@@ -553,8 +564,14 @@ class MainWindow(QMainWindow):
         return self.session.active or bool(self._tasks) or self.inspection.busy
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.session.active and not self._closing:
-            if not dialogs.confirm(self, "Training is running", "A training run is in progress. Stop it and quit?"):
+        if not self._closing:
+            if self.session.active:
+                question = ("Training is running", "A training run is in progress. Stop it and quit?")
+            elif self.unsaved:
+                question = ("Quit without saving?", "The model trained so far is not saved. Quit anyway?")
+            else:
+                question = None
+            if question and not dialogs.confirm(self, *question):
                 event.ignore()
                 return
         self._closing = True

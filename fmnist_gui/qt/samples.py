@@ -1,4 +1,4 @@
-"""A grid of test images with their true and predicted labels, and a large view of one."""
+"""A grid of test images with their true and predicted labels; a click shows one in the inspector."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmnist_gui.qt.images import CORRECT_COLOR, WRONG_COLOR, ImageView, ProbabilityBars, gray_to_qimage
+from fmnist_gui.qt.images import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
 
 GRID_COLUMNS = 4
 GRID_ROWS = 4
@@ -130,38 +129,3 @@ class SampleGrid(QWidget):
         else:
             correct = sum(t.correct is True for t in self.tiles[: len(images)])
             self.caption.setText(f"{correct} of {len(images)} right. Green: correct, red: wrong. Click an image for details.")
-
-
-class SampleDetailDialog(QDialog):
-    """One image large, with the probability of every class as bars."""
-
-    def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Sample")
-        self.image_view = ImageView(minimum=224)
-        self.bars = ProbabilityBars(class_names)
-        self.heading = QLabel()
-        self.heading.setWordWrap(True)
-        body = QHBoxLayout()
-        body.addWidget(self.image_view, 1)
-        body.addWidget(self.bars, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addLayout(body, 1)
-        self.class_names = class_names
-        self.resize(640, 320)
-
-    def show_sample(self, image: np.ndarray, label: int, probabilities: np.ndarray | None, title: str) -> None:
-        self.image_view.set_image(image)
-        self.setWindowTitle(title)
-        if probabilities is None:
-            self.bars.set_probabilities(np.zeros(len(self.class_names)), label)
-            self.heading.setText(f"True class: <b>{self.class_names[label]}</b>. No model yet.")
-        else:
-            predicted = int(np.argmax(probabilities))
-            verdict = "correct" if predicted == label else "wrong"
-            self.bars.set_probabilities(probabilities, label)
-            self.heading.setText(
-                f"True class: <b>{self.class_names[label]}</b> — predicted <b>{self.class_names[predicted]}</b> "
-                f"({100 * probabilities[predicted]:.1f}%), {verdict}."
-            )

@@ -257,3 +257,21 @@ def test_the_event_loop_never_stalls_during_training(qtbot, make_window):
     longest = max(gaps[1:])
     print(f"longest event-loop stall during training: {1000 * longest:.0f} ms over {len(gaps)} ticks")
     assert longest < 0.2
+
+
+def test_an_unsaved_model_is_never_discarded_without_asking(qtbot, make_window, dialog_stub, tmp_path):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(epochs=1))
+    trained = window.model
+    dialog_stub.confirm_answer = False
+    window.controls.train_button.click()  # a new run would replace it
+    assert not window.session.active and window.model is trained
+    torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
+    assert not window.open_checkpoint(str(tmp_path / "model.pth"))
+    assert window.model is trained
+    window.close()
+    assert window.isVisible() and len(dialog_stub.confirms) == 3
+    dialog_stub.save_path = str(tmp_path / "kept.pt")
+    window.save_as_action.trigger()
+    window.close()  # saved: nothing to ask
+    assert not window.isVisible() and len(dialog_stub.confirms) == 3

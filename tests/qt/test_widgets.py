@@ -12,7 +12,7 @@ from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.engine import BatchRecord
 from fmnist_gui.qt.controls import ControlsPanel, LogSpinBox
 from fmnist_gui.qt.plots import TrainingPlots
-from fmnist_gui.qt.samples import SampleDetailDialog, SampleGrid
+from fmnist_gui.qt.samples import SampleGrid
 
 
 @pytest.fixture
@@ -109,12 +109,3 @@ def test_the_sample_grid_marks_right_and_wrong(qtbot):
     assert clicked.args == [5]
     grid.set_samples(images, labels, None)
     assert all(tile.predicted_name is None for tile in grid.tiles)
-
-
-def test_the_detail_dialog_shows_every_class(qtbot):
-    dialog = SampleDetailDialog(CLASS_NAMES)
-    qtbot.addWidget(dialog)
-    probabilities = np.linspace(1, 10, 10) / 55
-    dialog.show_sample(np.zeros((28, 28), np.uint8), 9, probabilities, "Test image #1")
-    assert "Ankle boot" in dialog.heading.text() and "correct" in dialog.heading.text()
-    assert dialog.bars._probabilities.sum() == pytest.approx(1.0)
