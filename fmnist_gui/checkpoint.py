@@ -107,6 +107,7 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> Pat
             torch.save(payload, stream)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _file_mode(target))  # mkstemp makes it private; a saved model is an ordinary file
         os.replace(temporary, target)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
@@ -114,6 +115,15 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> Pat
             raise CheckpointError(f"Cannot save to {target}: {exc.strerror or exc}.") from None
         raise
     return target
+
+
+def _file_mode(target: Path) -> int:
+    """The mode an overwritten file had, or what a newly created file gets under the umask."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:

@@ -42,6 +42,12 @@ def test_round_trip_keeps_everything(tmp_path, trained):
     assert loaded.optimizer_state["state"].keys() == trained.optimizer_state["state"].keys()
     assert loaded.versions["torch"] == str(torch.__version__)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's private mode
+    path.chmod(0o640)
+    save_checkpoint(trained, path)
+    assert path.stat().st_mode & 0o777 == 0o640  # overwriting keeps the file's mode
 
 
 def test_resume_continues_epochs_optimizer_and_history_exactly(tmp_path, synthetic_data, fast_config):
