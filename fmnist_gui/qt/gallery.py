@@ -122,6 +122,7 @@ class _GalleryPanel(QWidget):
         super().__init__(parent)
         self.predictions = predictions
         self.gallery = ImageGallery(predictions.class_names)
+        self._shown, self._stale = True, False
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.filters = QHBoxLayout()
@@ -138,6 +139,23 @@ class _GalleryPanel(QWidget):
         return self.gallery.gallery_model.indices
 
     def refresh(self) -> None:
+        """Relist the images now if the panel is on screen, else when it is next shown.
+
+        A hidden tab then costs nothing at each epoch's end, when the GUI thread must stay free.
+        """
+        if not self._shown:
+            self._stale = True
+            return
+        self._stale = False
+        self._fill()
+
+    def set_shown(self, shown: bool) -> None:
+        """Told by the dock: a tab that is not the current one reports False."""
+        self._shown = shown
+        if shown and self._stale:
+            self.refresh()
+
+    def _fill(self) -> None:
         raise NotImplementedError
 
     def _on_row_activated(self, row: int) -> None:
@@ -185,7 +203,7 @@ class MistakesView(_GalleryPanel):
             widget.blockSignals(False)
         self.refresh()
 
-    def refresh(self) -> None:
+    def _fill(self) -> None:
         split = self.predictions.test
         if split is None or split.probabilities is None:
             self.gallery.gallery_model.set_items(split, np.zeros(0, dtype=np.int64))
@@ -228,7 +246,7 @@ class DatasetBrowser(_GalleryPanel):
         predictions.train_results_changed.connect(self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def _fill(self) -> None:
         name = self.split_choice.currentData()
         split = self.predictions.split(name)
         if split is None:

@@ -61,6 +61,8 @@ class InspectionViews(QObject):
             dock.setObjectName(f"{key}_dock")
             dock.setWidget(widget)
             self.docks[key] = dock
+        for key, panel in (("mistakes", self.mistakes), ("browser", self.browser)):
+            self.docks[key].visibilityChanged.connect(panel.set_shown)
         self._connect()
 
     def place(self, analysis_beside: QDockWidget, images_beside: QDockWidget) -> None:

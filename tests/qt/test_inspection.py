@@ -75,6 +75,14 @@ def test_the_inspector_agrees_with_an_independent_evaluation(qtbot, trained_wind
     _wait_idle(qtbot, window)
 
 
+def test_hidden_galleries_wait_until_they_are_shown(qtbot, trained_window):
+    mistakes = trained_window.inspection.mistakes
+    assert not mistakes._shown and len(mistakes.listed) == 0  # a tab behind another did no work
+    trained_window.inspection.docks["mistakes"].raise_()
+    split = trained_window.predictions.test
+    assert len(mistakes.listed) == int((split.predictions != split.labels).sum())
+
+
 def test_the_mistakes_gallery_is_lazy_with_thousands_of_images(qtbot, make_window, tmp_path):
     from tests.synthetic import write_dataset
 
@@ -93,6 +101,7 @@ def test_the_mistakes_gallery_is_lazy_with_thousands_of_images(qtbot, make_windo
 
 def test_the_browser_shows_training_images_with_predictions(qtbot, trained_window):
     browser, predictions = trained_window.inspection.browser, trained_window.predictions
+    trained_window.inspection.docks["browser"].raise_()
     browser.split_choice.setCurrentIndex(1)
     qtbot.waitUntil(lambda: predictions.train.probabilities is not None, timeout=15000)
     assert predictions.train.probabilities.shape == (600, 10)
@@ -142,6 +151,7 @@ def test_opening_a_checkpoint_fills_every_view_without_training(qtbot, trained_w
     _wait_idle(qtbot, fresh)
     assert fresh.inspection.confusion.matrix.sum() == 200
     assert np.array_equal(fresh.inspection.confusion.matrix, trained_window.inspection.confusion.matrix)
+    fresh.inspection.docks["mistakes"].raise_()
     assert len(fresh.inspection.mistakes.listed) == int(200 - np.trace(fresh.predictions.confusion))
 
 
