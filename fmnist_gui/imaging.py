@@ -36,7 +36,7 @@ def read_grayscale(path: str | os.PathLike[str]) -> np.ndarray:
             raise ImageError(f"{source.name} is empty: it is not an image.")
         with Image.open(source) as image:
             image.seek(0)
-            return _luminance(ImageOps.exif_transpose(image))
+            return luminance(ImageOps.exif_transpose(image))
     except ImageError:
         raise
     except PermissionError:
@@ -45,7 +45,8 @@ def read_grayscale(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageError(f"{source.name} is not an image this app can read (PNG, JPEG, GIF or WebP).") from None
 
 
-def _luminance(image: Image.Image) -> np.ndarray:
+def luminance(image: Image.Image) -> np.ndarray:
+    """A Pillow image of any mode as (H, W) uint8 luminance, transparent pixels counting as white."""
     if image.mode.startswith("I"):  # 16- or 32-bit grayscale
         values = np.asarray(image, dtype=np.float64)
         top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from fmnist_gui.imaging import ImageError, luminance
 
 CORRECT_COLOR = QColor(46, 125, 50)
 WRONG_COLOR = QColor(198, 40, 40)
@@ -87,24 +90,15 @@ class ProbabilityBars(QWidget):
 
 
 def qimage_to_gray(image: QImage) -> np.ndarray:
-    """Any QImage (a pasted one, perhaps with alpha) as an (H, W) uint8 luminance array.
-
-    The same rule as imaging.read_grayscale: composite on white, so transparent pixels are the
-    white background of a product photo, then take the luminance.
-    """
-    from PIL import Image  # local imports: this module's header is shared with other work
-
-    from fmnist_gui.imaging import ImageError
-
+    """Any QImage (a pasted one, perhaps with alpha) as an (H, W) uint8 luminance array,
+    by the same rule as a picture file (imaging.luminance)."""
     if image.isNull() or image.width() == 0 or image.height() == 0:
         raise ImageError("The clipboard holds no image.")
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)  # bytes R, G, B, A on any platform
     width, height = rgba.width(), rgba.height()
     rows = np.frombuffer(rgba.constBits(), dtype=np.uint8, count=rgba.bytesPerLine() * height)
     pixels = rows.reshape(height, rgba.bytesPerLine())[:, : 4 * width].reshape(height, width, 4)
-    picture = Image.fromarray(np.ascontiguousarray(pixels), "RGBA")
-    white = Image.new("RGBA", picture.size, (255, 255, 255, 255))
-    return np.array(Image.alpha_composite(white, picture).convert("L"), dtype=np.uint8)
+    return luminance(Image.fromarray(np.ascontiguousarray(pixels), "RGBA"))
 
 
 def prediction_headline(class_names: tuple[str, ...], probabilities: np.ndarray | None) -> str:
