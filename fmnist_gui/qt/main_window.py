@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from fmnist_gui.checkpoint import Checkpoint, CheckpointError, load_checkpoint, 
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import CLASS_NAMES, INSTALL_HINT, FashionMNIST, load_fashion_mnist
 from fmnist_gui.devices import available_devices, resolve_device
-from fmnist_gui.engine import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.evaluation import Evaluation, evaluate
 from fmnist_gui.engine.optim import TRAJECTORY_FIELDS
 from fmnist_gui.errors import UserFacingError
@@ -37,6 +36,7 @@ from fmnist_gui.qt.log_pane import LogPane
 from fmnist_gui.qt.plots import TrainingPlots
 from fmnist_gui.qt.inspection import InspectionViews
 from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.run_status import RunStatusBar
 from fmnist_gui.qt.samples import SampleGrid
 from fmnist_gui.qt.session import RunState, TrainingSession
 from fmnist_gui.qt.settings import Settings
@@ -67,7 +67,6 @@ class MainWindow(QMainWindow):
         self._data_dir = data_dir or self.settings.data_dir()
         self._closing = False
         self.unsaved = False  # the model on screen has training that no file holds
-        self._run_epochs = 0  # the epoch count the run under way aims at
 
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -148,18 +147,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.epoch_label = QLabel()
-        self.speed_label = QLabel()
-        self.time_label = QLabel()
-        self.device_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setFormat("%p%")
-        self.progress.setMaximumWidth(220)
-        for widget in (self.epoch_label, self.speed_label, self.time_label, self.device_label, self.progress):
-            bar.addPermanentWidget(widget)
-        bar.showMessage("Ready")
+        self.status = RunStatusBar()
+        self.setStatusBar(self.status)
+        self.status.showMessage("Ready")
 
     def _connect(self) -> None:
         self.controls.train_requested.connect(self._on_train_requested)
@@ -168,7 +158,9 @@ class MainWindow(QMainWindow):
         self.controls.resume_requested.connect(self.session.resume)
         self.controls.stop_requested.connect(self._on_stop_requested)
         self.session.run_started.connect(self._on_run_started)
-        self.session.batch_finished.connect(self._on_batch_finished)
+        self.session.run_started.connect(self.status.run_started)
+        self.session.batch_finished.connect(self.plots.add_batch)
+        self.session.batch_finished.connect(self.status.batch_finished)
         self.session.epoch_finished.connect(self._on_epoch_finished)
         self.session.run_finished.connect(self._on_run_finished)
         self.session.state_changed.connect(self._on_state_changed)
@@ -199,7 +191,7 @@ class MainWindow(QMainWindow):
     # Data
     def _load_data(self) -> None:
         self.controls.set_data_ready(False)
-        self.statusBar().showMessage("Loading Fashion-MNIST…")
+        self.status.showMessage("Loading Fashion-MNIST…")
         folder = self._data_dir
         self._run_task(lambda: load_fashion_mnist(folder), self._on_data_loaded, self._on_data_failed)
 
@@ -209,7 +201,7 @@ class MainWindow(QMainWindow):
         self.predictions.set_data(self.test_images, self.test_labels, data.train_images.numpy(), data.train_labels.numpy())
         self.data_banner.hide()
         self.controls.set_data_ready(True)
-        self.statusBar().showMessage(f"Fashion-MNIST loaded from {data.source}", 5000)
+        self.status.showMessage(f"Fashion-MNIST loaded from {data.source}", 5000)
         self.log.add(f"Data: {len(data.train_labels):,} training and {len(data.test_labels):,} test images from {data.source}")
         self._draw_samples()
         if self.model is not None:
@@ -223,7 +215,7 @@ class MainWindow(QMainWindow):
             "and restart, or use <b>File → Choose data folder…</b>. You can still open a saved checkpoint."
         )
         self.data_banner.show()
-        self.statusBar().showMessage("Fashion-MNIST not found")
+        self.status.showMessage("Fashion-MNIST not found")
         self.log.add(f"Data not loaded: {message}")
 
     # Training
@@ -262,7 +254,6 @@ class MainWindow(QMainWindow):
             self.model, self.model_path = None, None
             self.predictions.clear_results()
             self._draw_samples()
-        self.progress.setValue(0)
         self.log.add(
             f"Run {'continued' if resume_from else 'started'}: {config.model}, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}, "
             f"{config.epochs} epochs, {config.schedule}, weight decay {config.weight_decay:g}, seed {config.seed}, "
@@ -275,18 +266,7 @@ class MainWindow(QMainWindow):
         self.log.add("Stopping after the current batch…")
 
     def _on_run_started(self, run: RunStarted) -> None:
-        self._run_epochs = run.config.epochs
         self.plots.begin_run(run.config.epochs)
-        self.device_label.setText(run.device_name)
-        self.epoch_label.setText(f"Epoch {run.start_epoch + 1} of {run.config.epochs}")
-        self.statusBar().showMessage("Training…")
-
-    def _on_batch_finished(self, record: BatchRecord) -> None:
-        self.plots.add_batch(record)
-        self.progress.setValue(round(1000 * record.progress))
-        self.epoch_label.setText(f"Epoch {record.epoch} of {self._run_epochs}")
-        self.speed_label.setText(f"{record.samples_per_second:,.0f} img/s")
-        self.time_label.setText(f"elapsed {format_duration(record.elapsed)} · ETA {format_duration(record.eta_seconds)}")
 
     def _on_epoch_finished(self, record: EpochRecord) -> None:
         self.plots.add_epoch(record)
@@ -305,10 +285,7 @@ class MainWindow(QMainWindow):
         self.model = self.session.checkpoint()
         self.unsaved = self.unsaved or bool(self.model and self.model.step)
         self.log.add(f"Run {result.reason.value}: {result.message} ({format_duration(result.elapsed)})")
-        self.statusBar().showMessage(f"Run {result.reason.value}", 10000)
-        self.speed_label.clear()
-        if result.reason is FinishReason.COMPLETED:
-            self.progress.setValue(1000)
+        self.status.run_finished(result)
         if result.reason is FinishReason.STOPPED and self.model is not None and self.model.step:
             self._evaluate_model()  # the weights moved since the last epoch's predictions
         if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
@@ -320,10 +297,10 @@ class MainWindow(QMainWindow):
     def _on_state_changed(self, state: RunState) -> None:
         self.controls.set_running(state is not RunState.IDLE, paused=state is RunState.PAUSED)
         if state is RunState.PAUSED:
-            self.statusBar().showMessage("Paused")
+            self.status.showMessage("Paused")
             self.log.add("Paused")
-        elif state is RunState.RUNNING and self.statusBar().currentMessage() == "Paused":
-            self.statusBar().showMessage("Training…")
+        elif state is RunState.RUNNING and self.status.currentMessage() == "Paused":
+            self.status.showMessage("Training…")
             self.log.add("Resumed")
         self._update_actions()
         self._update_title()
@@ -374,7 +351,7 @@ class MainWindow(QMainWindow):
             self.log.add(f"The checkpoint was trained on {checkpoint.config.device}, which this machine lacks; using {self.controls.config().device}.")
         self.plots.clear()
         self.plots.show_history(checkpoint.history, checkpoint.batch_history, self._batches_per_epoch(checkpoint))
-        self.progress.setValue(0)
+        self.status.reset()
         self.settings.set_last_folder(path)
         self._rebuild_recent_menu(self.settings.add_recent_file(path))
         self.log.add(
@@ -409,7 +386,7 @@ class MainWindow(QMainWindow):
         self._rebuild_recent_menu(self.settings.add_recent_file(str(saved)))
         note = " (the last finished epoch; training goes on)" if self.session.active else ""
         self.log.add(f"Saved {saved}: {checkpoint.config.model}, epoch {checkpoint.epoch}{note}")
-        self.statusBar().showMessage(f"Saved {saved.name}", 5000)
+        self.status.showMessage(f"Saved {saved.name}", 5000)
         self._update_title()
         return True
 
@@ -435,7 +412,7 @@ class MainWindow(QMainWindow):
             self._draw_samples(keep_indices=True)
             self.log.add(f"Evaluated on {len(data.test_labels):,} test images: accuracy {result.accuracy:.2f}%, loss {result.loss:.4f}")
 
-        self.statusBar().showMessage("Predicting the test set…", 3000)
+        self.status.showMessage("Predicting the test set…", 3000)
         self._run_task(work, done, lambda message, details: self._report_error("Cannot evaluate the model", message, details))
 
     @property

@@ -25,7 +25,8 @@ def test_train_shows_curves_progress_and_predictions(qtbot, make_window):
     assert len(window.plots.test_accuracy.item.getData()[0]) == 2
     assert len(window.plots.batch_loss.item.getData()[0]) >= 2
     assert window.plots.best is not None
-    assert window.progress.value() == window.progress.maximum()
+    assert window.status.progress.value() == window.status.progress.maximum()
+    assert window.status.epoch_label.text() == "Epoch 2 of 2" and "img/s" not in window.status.speed_label.text()
     tiles = window.samples.tiles
     assert all(tile.predicted_name is not None for tile in tiles)
     assert any("Run completed" in line for line in window.log.lines())
