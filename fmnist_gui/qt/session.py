@@ -95,6 +95,7 @@ class TrainingSession(QObject):
     def _on_thread_finished(self) -> None:
         if self._thread is None:
             return
+        self._thread.wait()  # finished is emitted just before the thread has really ended
         self._thread.deleteLater()
         self._thread = self._worker = None
         result = self._result or RunFinished(FinishReason.FAILED, "The training thread ended without a result.", 0, 0.0)

@@ -87,7 +87,7 @@ class Task(QObject):
     thread, so the task, a QObject of the GUI thread, receives the results and calls them.
     """
 
-    ended = Signal()  # the thread has finished
+    ended = Signal()  # the thread has ended: the task may be deleted
 
     def __init__(
         self,
@@ -102,11 +102,18 @@ class Task(QObject):
         self._worker.succeeded.connect(self._on_succeeded)
         self._worker.failed.connect(self._on_failed)
         self.thread = start_in_thread(self._worker, self, [self._worker.succeeded, self._worker.failed])
-        self.thread.finished.connect(self.ended)
+        self.thread.finished.connect(self._on_thread_finished)
 
     def wait(self) -> None:
         self.thread.quit()
         self.thread.wait()
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        # QThread.finished comes just before the thread has really ended; wait for that, so a
+        # receiver may delete the task (and its QThread) at once.
+        self.thread.wait()
+        self.ended.emit()
 
     @Slot(object)
     def _on_succeeded(self, result: Any) -> None:
