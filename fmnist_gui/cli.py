@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+COMMANDS = ("gui", "train", "evaluate", "predict", "devices", "data")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fmnist_gui.errors import UserFacingError
 
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and not arguments[0].startswith("-") and arguments[0] not in COMMANDS:
+        arguments.insert(0, "gui")  # `fmnist-gui model.pt`, as a file manager or the .desktop entry runs it
     if not arguments or arguments[0] == "gui":
         prefer_sleeping_threads()
     args = build_parser().parse_args(arguments)
@@ -99,11 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _train_config(args: argparse.Namespace, base: Any) -> Any:
-    overrides = {
-        name: getattr(args, name)
-        for name in ("model", "optimizer", "lr", "momentum", "batch_size", "epochs", "weight_decay", "schedule", "seed", "device", "augment")
-        if getattr(args, name) is not None
-    }
+    """The preset's (or resumed checkpoint's) config with every option given on the line applied."""
+    overrides = {name: getattr(args, name) for name in base.to_dict() if getattr(args, name, None) is not None}
     return base.replace(**overrides)
 
 

@@ -334,3 +334,13 @@ def test_a_run_that_fails_midway_leaves_an_existing_checkpoint_alone(synthetic_d
     assert errors == [f"{ERROR_PREFIX} Training failed: ValueError: disk on fire"]
     assert out.read_bytes() == b"the previous model"
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
+
+
+def test_a_file_alone_opens_it_in_the_app(monkeypatch):
+    """The desktop entry runs `fmnist-gui FILE`: that means the app with FILE open."""
+    import fmnist_gui.qt.app as app_module
+
+    opened = []
+    monkeypatch.setattr(app_module, "run_app", lambda checkpoint=None: opened.append(checkpoint) or 0)
+    assert main(["model.pt"]) == 0 and main([]) == 0 and main(["gui", "x.pth"]) == 0
+    assert opened == ["model.pt", None, "x.pth"]
