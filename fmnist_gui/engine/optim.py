@@ -14,6 +14,11 @@ from fmnist_gui.config import TrainConfig
 TRAJECTORY_FIELDS = ("optimizer", "schedule", "epochs", "batch_size", "lr", "weight_decay", "momentum")
 
 
+def same_trajectory(a: TrainConfig, b: TrainConfig) -> bool:
+    """Whether a run with config `b` continues one with config `a` exactly (same schedule and rates)."""
+    return all(getattr(a, name) == getattr(b, name) for name in TRAJECTORY_FIELDS)
+
+
 def build_optimization(
     config: TrainConfig,
     parameters: Iterable[torch.nn.Parameter],
@@ -33,7 +38,7 @@ def build_optimization(
         saved is not None
         and saved_state is not None
         and (config.schedule == "constant" or saved.scheduler_state is not None)
-        and all(getattr(saved.config, f) == getattr(config, f) for f in TRAJECTORY_FIELDS)
+        and same_trajectory(saved.config, config)
     )
     if continues:
         assert saved is not None

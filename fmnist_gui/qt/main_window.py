@@ -25,7 +25,7 @@ from fmnist_gui.data import CLASS_NAMES, INSTALL_HINT, FashionMNIST, load_fashio
 from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.evaluation import Evaluation, evaluate
-from fmnist_gui.engine.optim import TRAJECTORY_FIELDS
+from fmnist_gui.engine.optim import same_trajectory
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.imaging import IMAGE_SUFFIXES
 from fmnist_gui.progress import format_duration
@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
         base = self.model.config
         config = config.replace(model=base.model)
         unfinished = self.model.epoch < base.epochs
-        if unfinished and all(getattr(config, f) == getattr(base, f) for f in TRAJECTORY_FIELDS):
+        if unfinished and same_trajectory(base, config):
             config = config.replace(epochs=base.epochs)  # finish the interrupted run exactly
         else:
             config = config.replace(epochs=self.model.epoch + config.epochs)

@@ -30,6 +30,7 @@ class RunStatusBar(QStatusBar):
     def run_started(self, run: RunStarted) -> None:
         self._epochs = run.config.epochs
         self.device_label.setText(run.device_name)
+        self.progress.show()
         self.epoch_label.setText(f"Epoch {run.start_epoch + 1} of {self._epochs}")
         self.progress.setValue(0)
         self.showMessage("Training…")
@@ -49,5 +50,6 @@ class RunStatusBar(QStatusBar):
     def reset(self) -> None:
         """A model that did not come from a run here (an opened checkpoint): no progress to show."""
         self.progress.setValue(0)
+        self.progress.hide()
         for label in (self.epoch_label, self.speed_label, self.time_label):
             label.clear()
