@@ -19,6 +19,19 @@ def same_trajectory(a: TrainConfig, b: TrainConfig) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in TRAJECTORY_FIELDS)
 
 
+def continuation_config(saved: TrainConfig, epochs_done: int, requested: TrainConfig) -> TrainConfig:
+    """The config of "Continue training" a model at `epochs_done` with the form's `requested` values.
+
+    The architecture is always the saved one. An interrupted run asked to go on with exactly its
+    own values (the form as the checkpoint filled it) finishes its own epochs; otherwise
+    `requested.epochs` more epochs are trained.
+    """
+    config = requested.replace(model=saved.model)
+    if epochs_done < saved.epochs and same_trajectory(saved, config):
+        return config
+    return config.replace(epochs=epochs_done + requested.epochs)
+
+
 def build_optimization(
     config: TrainConfig,
     parameters: Iterable[torch.nn.Parameter],

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine.augment import augment_batch
 from fmnist_gui.engine.callbacks import Callback, CallbackList
 from fmnist_gui.engine.evaluation import evaluate, to_input
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.optim import build_optimization
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
@@ -57,10 +57,14 @@ class RunControl:
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def wait_while_paused(self) -> float:
-        """Block while paused; returns the seconds spent waiting."""
+    def wait_while_paused(self, on_pause: Callable[[], None], on_resume: Callable[[], None]) -> float:
+        """Block while paused, telling `on_pause` once really waiting and `on_resume` on waking
+        (unless it was a stop); returns the seconds spent waiting."""
         start = time.monotonic()
+        on_pause()
         self._running.wait()
+        if not self._stop.is_set():
+            on_resume()
         return time.monotonic() - start
 
 
@@ -106,7 +110,7 @@ class Trainer:
         self.model: nn.Module | None = None
         self._snapshot_lock = threading.Lock()
         self._snapshot: Checkpoint | None = resume_from
-        self.history: list[dict[str, Any]] = list(resume_from.history) if resume_from else []
+        self.history: list[EpochSummary] = list(resume_from.history) if resume_from else []
         self.batch_history: dict[str, list[float]] = {
             key: list((resume_from.batch_history if resume_from else {}).get(key, [])) for key in ("step", "loss", "lr")
         }
@@ -131,6 +135,7 @@ class Trainer:
         """Train until done, stopped, diverged or failed; always ends with on_fit_end."""
         started = time.monotonic()
         self._paused_seconds = 0.0
+        self.callbacks.setup(self.control)
         self._epochs_done = self.resume_from.epoch if self.resume_from else 0
         reason, message, details = FinishReason.COMPLETED, "", None
         try:
@@ -203,12 +208,12 @@ class Trainer:
                 seconds=seconds,
                 elapsed=self._clock.elapsed(self._paused_seconds),
             )
-            self.history.append(record.to_history())
+            self.history.append(record.summary())
             self._take_snapshot(model, optimizer, scheduler, step)
             self.callbacks.on_epoch_end(record)
             if self.control.stop_requested:
                 return FinishReason.STOPPED, f"Stopped by request after epoch {epoch}."
-        return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1]['test_accuracy']:.2f}%."
+        return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1].test_accuracy:.2f}%."
 
     def _train_epoch(
         self,
@@ -239,7 +244,7 @@ class Trainer:
         last_report = 0.0
         for batch in range(1, batches + 1):
             if self.control.paused:
-                self._paused_seconds += self.control.wait_while_paused()
+                self._paused_seconds += self.control.wait_while_paused(self.callbacks.on_pause, self.callbacks.on_resume)
             if self.control.stop_requested:
                 return _mean(epoch_loss, seen), _percent(correct, seen), step, False
             index = order[(batch - 1) * config.batch_size : batch * config.batch_size]
@@ -303,7 +308,7 @@ class Trainer:
             scheduler_state=_cpu_copy(scheduler.state_dict()) if scheduler is not None else None,
             epoch=self._epochs_done,
             step=step,
-            history=[dict(entry) for entry in self.history],
+            history=tuple(self.history),
             batch_history={key: list(values) for key, values in self.batch_history.items()},
             versions=dict(library_versions()),
         )

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import resources
-from pathlib import Path
-
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 import fmnist_gui
+from fmnist_gui.qt.icons import app_icon
 
 ORGANIZATION = "fmnist-gui"
 APPLICATION = "fmnist-gui"
-
-
-def icon_path() -> Path:
-    return Path(str(resources.files("fmnist_gui.resources") / "fmnist-gui.svg"))
-
-
-def app_icon() -> QIcon:
-    return QIcon(str(icon_path()))
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -59,5 +48,5 @@ def run_app(checkpoint: str | None = None) -> int:
     app.aboutToQuit.connect(window.shutdown)
     window.show()
     if checkpoint:
-        window.open_checkpoint(checkpoint)
+        window.files.open_path(checkpoint)
     return app.exec()

@@ -42,3 +42,7 @@ def confirm(parent: QWidget, title: str, question: str) -> bool:
 def open_image_path(parent: QWidget, folder: str) -> str | None:
     path, _ = QFileDialog.getOpenFileName(parent, "Open image", folder, "Images (*.png *.jpg *.jpeg *.gif *.webp);;All files (*)")
     return path or None
+
+
+def about(parent: QWidget, text: str) -> None:
+    QMessageBox.about(parent, "About", text)

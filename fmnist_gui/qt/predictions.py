@@ -47,7 +47,6 @@ class Predictions(QObject):
         self.per_class: np.ndarray | None = None
         self.previous_per_class: np.ndarray | None = None
         self.epoch: int | None = None
-        self.generation = 0  # increases with every new model, so late results can be dropped
 
     def set_data(self, test_images: np.ndarray, test_labels: np.ndarray, train_images: np.ndarray, train_labels: np.ndarray) -> None:
         self.test = Split("test", test_images, test_labels)
@@ -67,7 +66,6 @@ class Predictions(QObject):
         """Test-set results of a model: the train split's, if any, are now stale."""
         if self.test is None:
             return
-        self.generation += 1
         self.checkpoint = checkpoint
         self.test = Split("test", self.test.images, self.test.labels, probabilities)
         if self.train is not None:
@@ -75,14 +73,14 @@ class Predictions(QObject):
         self.confusion, self.per_class, self.previous_per_class, self.epoch = confusion, per_class, previous_per_class, epoch
         self.results_changed.emit()
 
-    def set_train_probabilities(self, generation: int, probabilities: np.ndarray) -> None:
-        if generation != self.generation or self.train is None:
-            return  # computed for a model that is no longer on screen
+    def set_train_probabilities(self, probabilities: np.ndarray) -> None:
+        """Training-set probabilities of the current model (whoever computes them drops stale ones)."""
+        if self.train is None:
+            return
         self.train = Split("train", self.train.images, self.train.labels, probabilities)
         self.train_results_changed.emit()
 
     def clear_results(self) -> None:
-        self.generation += 1
         self.checkpoint = None
         self.confusion = self.per_class = self.previous_per_class = None
         self.epoch = None

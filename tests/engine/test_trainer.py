@@ -50,47 +50,59 @@ def test_same_seed_same_losses(synthetic_data):
     assert [b.loss for b in first.batches] != [b.loss for b in other.batches]
 
 
-class _PauseThenAct(Callback):
-    """Pauses the run at its first batch, then lets another thread resume or stop it."""
+class _PauseAtFirstBatch(Callback):
+    """Asks for a pause at the first batch through the run's control, and notes when the loop really waits."""
 
-    def __init__(self, action: str) -> None:
-        self.action = action
-        self.trainer: Trainer | None = None
-        self.paused_batches: list[int] = []
-        self.helper: threading.Thread | None = None
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.waiting = threading.Event()
+
+    def setup(self, control) -> None:
+        self.control = control
 
     def on_batch_end(self, record) -> None:
         if record.step == 1:
-            self.trainer.pause()
-            self.helper = threading.Thread(target=self._later)
-            self.helper.start()
+            self.control.pause()
 
-    def _later(self) -> None:
-        threading.Event().wait(0.3)
-        assert self.trainer.control.paused
-        getattr(self.trainer, self.action)()
+    def on_pause(self) -> None:
+        self.events.append("paused")
+        self.waiting.set()
+
+    def on_resume(self) -> None:
+        self.events.append("resumed")
 
 
 @pytest.mark.parametrize("action", ["resume", "stop"])
 def test_pause_holds_the_run_until_resumed_or_stopped_from_another_thread(synthetic_data, fast_config, action):
-    actor = _PauseThenAct(action)
-    recorder = Recorder()
+    actor, recorder = _PauseAtFirstBatch(), Recorder()
     trainer = Trainer(fast_config, synthetic_data, [recorder, actor], report_interval=0.0)
-    actor.trainer = trainer
-    result = trainer.fit()
-    actor.helper.join()
+    results = []
+    training = threading.Thread(target=lambda: results.append(trainer.fit()))
+    training.start()
+    assert actor.waiting.wait(30), "the loop never reported that it paused"
+    # Asserted here, in the test thread: the loop waits and has trained exactly one batch.
+    assert trainer.control.paused and len(recorder.batches) == 1 and actor.events == ["paused"]
+    getattr(trainer, action)()
+    training.join(60)
+    assert not training.is_alive()
+    (result,) = results
     if action == "resume":
         assert result.reason is FinishReason.COMPLETED and len(recorder.batches) == 24
-    else:  # a stop wakes the paused run, which ends at once with its weights
+        assert actor.events == ["paused", "resumed"]
+    else:  # a stop wakes the paused run, which ends at once with its weights, and is no resume
         assert result.reason is FinishReason.STOPPED and len(recorder.batches) == 1
         assert trainer.checkpoint().step == 1 and trainer.checkpoint().epoch == 0
+        assert actor.events == ["paused"]
 
 
-def test_stop_mid_run_keeps_the_weights_trained_so_far(synthetic_data, fast_config):
+def test_a_callback_can_stop_the_run_and_the_weights_trained_so_far_are_kept(synthetic_data, fast_config):
     class StopAtFive(Callback):
+        def setup(self, control):
+            self.control = control
+
         def on_batch_end(self, record):
             if record.step == 5:
-                trainer.stop()
+                self.control.stop()
 
     trainer = Trainer(fast_config, synthetic_data, [StopAtFive()], report_interval=0.0)
     result = trainer.fit()
@@ -125,15 +137,30 @@ def test_a_huge_learning_rate_diverges_cleanly(synthetic_data):
     assert len(rec.finished) == 1
 
 
-def test_an_exception_ends_the_run_as_failed_with_the_error(synthetic_data, fast_config):
+def test_an_exception_in_training_ends_the_run_as_failed_with_the_error(synthetic_data, fast_config, monkeypatch):
+    import fmnist_gui.engine.trainer as trainer_module
+
+    def broken_evaluate(*args, **kwargs):
+        raise ValueError("evaluation exploded")
+
+    monkeypatch.setattr(trainer_module, "evaluate", broken_evaluate)
+    _, rec, result = _fit(fast_config, synthetic_data)
+    assert result.reason is FinishReason.FAILED
+    assert "ValueError: evaluation exploded" in result.message and "Traceback" in result.error_details
+    assert len(rec.finished) == 1
+
+
+def test_a_failing_observer_is_dropped_and_training_goes_on(synthetic_data, fast_config):
+    """Watching a run must never fail it: `train --json | head -1` once did, through a closed pipe."""
+
     class Broken(Callback):
         def on_epoch_end(self, record):
-            raise ValueError("view exploded")
+            raise BrokenPipeError("the reader left")
 
-    _, rec, result = _fit(fast_config, synthetic_data, Broken())
-    assert result.reason is FinishReason.FAILED
-    assert "ValueError: view exploded" in result.message and "Traceback" in result.error_details
-    assert len(rec.finished) == 1
+    broken = Broken()
+    trainer, rec, result = _fit(fast_config, synthetic_data, broken)
+    assert result.reason is FinishReason.COMPLETED and len(rec.epochs) == 2 and len(rec.finished) == 1
+    assert [(callback, type(error)) for callback, error in trainer.callbacks.failures] == [(broken, BrokenPipeError)]
 
 
 def test_an_absent_device_fails_the_run_with_a_clear_message(synthetic_data, fast_config):

@@ -4,27 +4,27 @@ import weakref
 from dataclasses import dataclass, field
 
 import pytest
-from PySide6.QtCore import QSettings, QThread
+from PySide6.QtCore import QSettings
 
-from fmnist_gui.qt import dialogs, worker
+from fmnist_gui.qt import dialogs, tasks
 from fmnist_gui.qt.settings import Settings
 
 
-class _TrackedThread(QThread):
+class _TrackedLane(tasks.Lane):
     instances: weakref.WeakSet = weakref.WeakSet()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _TrackedThread.instances.add(self)
+        _TrackedLane.instances.add(self)
 
 
 @pytest.fixture(autouse=True)
 def no_dangling_threads(monkeypatch):
-    """Fail a test that leaves one of the app's threads running."""
-    monkeypatch.setattr(worker, "QThread", _TrackedThread)
+    """Fail a test that leaves one of the app's threads running (every thread is a lane)."""
+    monkeypatch.setattr(tasks, "Lane", _TrackedLane)
     yield
     running = []
-    for thread in list(_TrackedThread.instances):
+    for thread in list(_TrackedLane.instances):
         try:
             if thread.isRunning():
                 running.append(thread)
@@ -47,6 +47,7 @@ class DialogStub:
     save_path: str | None = None
     folder: str | None = None
     image_path: str | None = None
+    abouts: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +64,7 @@ def dialog_stub(monkeypatch) -> DialogStub:
     monkeypatch.setattr(dialogs, "save_checkpoint_path", lambda parent, suggested: stub.save_path)
     monkeypatch.setattr(dialogs, "data_folder", lambda parent, folder: stub.folder)
     monkeypatch.setattr(dialogs, "open_image_path", lambda parent, folder: stub.image_path)
+    monkeypatch.setattr(dialogs, "about", lambda parent, text: stub.abouts.append(text))
     return stub
 
 
@@ -84,7 +86,7 @@ def make_window(qtbot, settings, synthetic_dir):
         windows.append(window)
         window.show()
         if wait_for_data:
-            qtbot.waitUntil(lambda: window.data is not None and not window.busy, timeout=10000)
+            qtbot.waitUntil(lambda: window.data_source.data is not None and not window.busy, timeout=10000)
         return window
 
     yield make

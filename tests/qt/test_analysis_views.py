@@ -10,8 +10,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from fmnist_gui.data import CLASS_NAMES
-from fmnist_gui.qt.confusion import ConfusionMatrixView
-from fmnist_gui.qt.per_class import PerClassAccuracyView
+from fmnist_gui.qt.views.confusion import ConfusionMatrixView
+from fmnist_gui.qt.views.per_class import PerClassAccuracyView
 
 SHIRT, TSHIRT = 6, 0
 

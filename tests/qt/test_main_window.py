@@ -27,7 +27,7 @@ def test_train_shows_curves_progress_and_predictions(qtbot, make_window):
     assert window.plots.best is not None
     assert window.status.progress.value() == window.status.progress.maximum()
     assert window.status.epoch_label.text() == "Epoch 2 of 2" and "img/s" not in window.status.speed_label.text()
-    tiles = window.samples.tiles
+    tiles = window.views.samples.tiles
     assert all(tile.predicted_name is not None for tile in tiles)
     assert any("Run completed" in line for line in window.log.lines())
     assert "epoch 2" in window.windowTitle() and "quickstart-mlp" in window.windowTitle()
@@ -39,12 +39,14 @@ def test_pause_holds_the_run_and_resume_finishes_it(qtbot, make_window):
     window.controls.set_config(QUICK.replace(epochs=3, batch_size=10))
     with qtbot.waitSignal(window.session.batch_finished, timeout=10000):
         window.controls.train_button.click()
-    window.controls.pause_button.click()
-    assert window.session.state is RunState.PAUSED and window.controls.pause_button.text() == "Resume"
-    qtbot.wait(200)  # let the batch under way finish
+    with qtbot.waitSignal(window.session.state_changed, check_params_cb=lambda state: state is RunState.PAUSED, timeout=10000):
+        window.controls.pause_button.click()
+        assert window.session.state is RunState.PAUSING and window.controls.pause_button.text() == "Pausing…"
+    # The loop reported PAUSED from inside its wait: every report it made came before that.
+    assert window.controls.pause_button.text() == "Resume" and "Paused" in window.log.lines()[-1]
     arrived = []
     window.session.batch_finished.connect(arrived.append)
-    qtbot.wait(400)
+    qtbot.wait(300)  # a paused run reports nothing, however long it is left
     assert arrived == []
     with qtbot.waitSignal(window.session.run_finished, timeout=60000) as finished:
         window.controls.pause_button.click()
@@ -59,7 +61,7 @@ def test_stop_ends_the_run_and_keeps_the_weights(qtbot, make_window):
     with qtbot.waitSignal(window.session.run_finished, timeout=20000) as finished:
         window.controls.stop_button.click()
     assert finished.args[0].reason is FinishReason.STOPPED
-    assert window.model is not None and 1 <= window.model.epoch < 50
+    assert window.document.checkpoint is not None and 1 <= window.document.checkpoint.epoch < 50
     assert window.controls.train_button.isEnabled()
     qtbot.waitUntil(lambda: not window.busy, timeout=10000)
 
@@ -68,7 +70,7 @@ def test_save_then_open_in_a_fresh_window_restores_everything(qtbot, make_window
     window = make_window()
     train(qtbot, window, QUICK.replace(seed=7, lr=0.002))
     dialog_stub.save_path = str(tmp_path / "demo.pt")
-    window.save_as_action.trigger()
+    window.menus.actions["save_as"].trigger()
     assert (tmp_path / "demo.pt").exists() and not dialog_stub.errors
     window.plots.flush()
     curve = list(window.plots.test_accuracy.item.getData()[1])
@@ -76,12 +78,12 @@ def test_save_then_open_in_a_fresh_window_restores_everything(qtbot, make_window
 
     fresh = make_window()
     dialog_stub.open_path = str(tmp_path / "demo.pt")
-    fresh.open_action.trigger()
-    qtbot.waitUntil(lambda: fresh.probabilities is not None and not fresh.busy, timeout=10000)
+    fresh.menus.actions["open"].trigger()
+    qtbot.waitUntil(lambda: fresh.predictions.test.probabilities is not None and not fresh.busy, timeout=10000)
     assert fresh.controls.config() == QUICK.replace(seed=7, lr=0.002)
     assert list(fresh.plots.test_accuracy.item.getData()[1]) == curve
     assert len(fresh.plots.batch_loss.item.getData()[0]) == batches
-    assert all(tile.predicted_name is not None for tile in fresh.samples.tiles)
+    assert all(tile.predicted_name is not None for tile in fresh.views.samples.tiles)
     assert "demo.pt" in fresh.windowTitle()
     assert fresh.settings.recent_files()[0].endswith("demo.pt")
 
@@ -91,7 +93,7 @@ def test_continue_training_resumes_the_epochs_and_the_curves(qtbot, make_window)
     train(qtbot, window, QUICK.replace(epochs=1))
     result = train(qtbot, window, QUICK.replace(epochs=2), click="continue_button")
     assert result.reason is FinishReason.COMPLETED
-    assert window.model.epoch == 3 and [h["epoch"] for h in window.model.history] == [1, 2, 3]
+    assert window.document.checkpoint.epoch == 3 and [h.epoch for h in window.document.checkpoint.history] == [1, 2, 3]
     window.plots.flush()
     assert list(window.plots.test_accuracy.item.getData()[0]) == [1, 2, 3]
 
@@ -104,7 +106,7 @@ def test_saving_during_a_run_writes_the_last_finished_epoch(qtbot, make_window, 
     with qtbot.waitSignal(window.session.epoch_finished, timeout=20000):
         window.controls.train_button.click()
     dialog_stub.save_path = str(tmp_path / "during.pt")
-    window.save_as_action.trigger()
+    window.menus.actions["save_as"].trigger()
     assert window.session.active  # the run goes on
     saved = load_checkpoint(tmp_path / "during.pt")
     assert saved.epoch >= 1 and len(saved.history) == saved.epoch
@@ -123,7 +125,7 @@ BAD_FILES = {
 def test_a_bad_checkpoint_gives_a_dialog_and_changes_nothing(qtbot, make_window, dialog_stub, tmp_path, kind):
     window = make_window()
     train(qtbot, window, QUICK.replace(epochs=1))
-    before = (window.model, window.controls.config(), list(window.plots.test_accuracy.item.getData()[1]), window.windowTitle())
+    before = (window.document.checkpoint, window.controls.config(), list(window.plots.test_accuracy.item.getData()[1]), window.windowTitle())
     path = tmp_path / "bad.pt"
     if kind in BAD_FILES:
         path.write_bytes(BAD_FILES[kind])
@@ -137,32 +139,32 @@ def test_a_bad_checkpoint_gives_a_dialog_and_changes_nothing(qtbot, make_window,
     else:
         path.mkdir()
     dialog_stub.open_path = str(path)
-    window.open_action.trigger()
+    window.menus.actions["open"].trigger()
     assert len(dialog_stub.errors) == 1 and dialog_stub.errors[0][0] == "Cannot open checkpoint"
     assert "bad.pt" in dialog_stub.errors[0][1]
-    after = (window.model, window.controls.config(), list(window.plots.test_accuracy.item.getData()[1]), window.windowTitle())
+    after = (window.document.checkpoint, window.controls.config(), list(window.plots.test_accuracy.item.getData()[1]), window.windowTitle())
     assert after == before
 
 
 def test_the_tutorial_model_pth_opens_and_predicts(qtbot, make_window, tmp_path):
     window = make_window()
     torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
-    assert window.open_checkpoint(str(tmp_path / "model.pth"))
-    qtbot.waitUntil(lambda: window.probabilities is not None and not window.busy, timeout=10000)
+    assert window.files.open_path(str(tmp_path / "model.pth"))
+    qtbot.waitUntil(lambda: window.predictions.test.probabilities is not None and not window.busy, timeout=10000)
     assert window.controls.config().model == "quickstart-mlp"
-    assert all(tile.predicted_name is not None for tile in window.samples.tiles)
+    assert all(tile.predicted_name is not None for tile in window.views.samples.tiles)
 
 
 def test_dropping_a_checkpoint_opens_it(qtbot, make_window, tmp_path):
     window = make_window()
     train(qtbot, window, QUICK.replace(epochs=1))
-    save_checkpoint(window.model, tmp_path / "dropped.pt")
+    save_checkpoint(window.document.checkpoint, tmp_path / "dropped.pt")
     fresh = make_window()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "dropped.pt"))])
     event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     fresh.dropEvent(event)
-    assert fresh.model is not None and "dropped.pt" in fresh.windowTitle()
+    assert fresh.document.checkpoint is not None and "dropped.pt" in fresh.windowTitle()
     qtbot.waitUntil(lambda: not fresh.busy, timeout=10000)
 
 
@@ -191,15 +193,15 @@ def test_without_data_the_window_explains_and_still_opens_checkpoints(qtbot, mak
     assert "Choose data folder" in window.data_banner.text()
     assert not window.controls.train_button.isEnabled()
     torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
-    assert window.open_checkpoint(str(tmp_path / "model.pth"))
+    assert window.files.open_path(str(tmp_path / "model.pth"))
 
 
 def test_choosing_a_data_folder_enables_training(qtbot, make_window, dialog_stub, tmp_path, synthetic_dir):
     window = make_window(data_dir=tmp_path / "nothing", wait_for_data=False)
     qtbot.waitUntil(lambda: window.data_banner.isVisible() and not window.busy, timeout=10000)
     dialog_stub.folder = str(synthetic_dir)
-    window.data_action.trigger()
-    qtbot.waitUntil(lambda: window.data is not None and not window.busy, timeout=10000)
+    window.menus.actions["choose_data"].trigger()
+    qtbot.waitUntil(lambda: window.data_source.data is not None and not window.busy, timeout=10000)
     assert window.controls.train_button.isEnabled() and not window.data_banner.isVisible()
     assert window.settings.data_dir() == str(synthetic_dir)
 
@@ -222,8 +224,10 @@ def test_closing_mid_run_asks_then_stops_the_thread(qtbot, make_window, dialog_s
     window.close()
     assert window.isVisible() and window.session.active and len(dialog_stub.confirms) == 1
     dialog_stub.confirm_answer = True
-    window.quit_action.trigger()  # Ctrl+Q takes the same path
+    window.menus.actions["quit"].trigger()  # Ctrl+Q takes the same path
     assert not window.isVisible() and not window.session.active and not window.busy
+    assert window.work.running_threads() == []
+    assert dialog_stub.errors == []  # quitting mid-run is no failure: no "Training failed" dialog
 
 
 def test_the_last_values_and_layout_come_back(qtbot, make_window, settings):
@@ -231,16 +235,21 @@ def test_the_last_values_and_layout_come_back(qtbot, make_window, settings):
     train(qtbot, window, QUICK.replace(seed=99, epochs=1))
     window.resize(1280, 800)  # the smallest screen the layout is made for
     assert window.width() == 1280
-    window.log_dock.hide()
+    window.docks["log"].hide()
     window.close()
     again = make_window()
     assert again.controls.config().seed == 99
     assert again.settings.geometry() == window.saveGeometry()
-    assert not again.log_dock.isVisible() and again.samples_dock.isVisible()
+    assert not again.docks["log"].isVisible() and again.docks["samples"].isVisible()
 
 
+@pytest.mark.perf
 def test_the_event_loop_never_stalls_during_training(qtbot, make_window):
-    """A 10 ms timer records the gaps between its ticks while a run trains and draws."""
+    """A 10 ms timer records the gaps between its ticks while a run trains and draws.
+
+    Timing on a shared machine is noise-prone, so `make test` skips it; the 50 ms bar on the real
+    data is checked by packaging/stall.py. Run it with `pytest -m perf`.
+    """
     window = make_window()
     gaps: list[float] = []
     last = [time.monotonic()]
@@ -263,16 +272,16 @@ def test_the_event_loop_never_stalls_during_training(qtbot, make_window):
 def test_an_unsaved_model_is_never_discarded_without_asking(qtbot, make_window, dialog_stub, tmp_path):
     window = make_window()
     train(qtbot, window, QUICK.replace(epochs=1))
-    trained = window.model
+    trained = window.document.checkpoint
     dialog_stub.confirm_answer = False
     window.controls.train_button.click()  # a new run would replace it
-    assert not window.session.active and window.model is trained
+    assert not window.session.active and window.document.checkpoint is trained
     torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
-    assert not window.open_checkpoint(str(tmp_path / "model.pth"))
-    assert window.model is trained
+    assert not window.files.open_path(str(tmp_path / "model.pth"))
+    assert window.document.checkpoint is trained
     window.close()
     assert window.isVisible() and len(dialog_stub.confirms) == 3
     dialog_stub.save_path = str(tmp_path / "kept.pt")
-    window.save_as_action.trigger()
+    window.menus.actions["save_as"].trigger()
     window.close()  # saved: nothing to ask
     assert not window.isVisible() and len(dialog_stub.confirms) == 3

@@ -9,10 +9,11 @@ from PySide6.QtCore import Qt
 from fmnist_gui.config import TrainConfig, preset
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.devices import DeviceInfo
-from fmnist_gui.engine import BatchRecord
-from fmnist_gui.qt.controls import ControlsPanel, LogSpinBox
-from fmnist_gui.qt.plots import TrainingPlots
-from fmnist_gui.qt.samples import SampleGrid
+from fmnist_gui.engine.events import BatchRecord, EpochSummary
+from fmnist_gui.qt.run_state import RunState
+from fmnist_gui.qt.views.controls import ControlsPanel, LogSpinBox
+from fmnist_gui.qt.views.plots import TrainingPlots
+from fmnist_gui.qt.views.samples import SampleGrid
 
 
 @pytest.fixture
@@ -60,13 +61,19 @@ def test_train_emits_the_config_and_buttons_follow_the_run_state(qtbot, controls
     with qtbot.waitSignal(controls.train_requested) as emitted:
         qtbot.mouseClick(controls.train_button, Qt.MouseButton.LeftButton)
     assert emitted.args[0] == controls.config()
-    controls.set_running(True)
+    controls.set_run_state(RunState.RUNNING)
     assert not controls.train_button.isEnabled() and not controls.lr.isEnabled() and controls.stop_button.isEnabled()
-    controls.set_running(True, paused=True)
+    with qtbot.waitSignal(controls.pause_requested):
+        controls.pause_button.click()
+    controls.set_run_state(RunState.PAUSING)  # asked; the loop has not reached a batch boundary yet
+    assert controls.pause_button.text() == "Pausing…"
+    controls.set_run_state(RunState.PAUSED)
     assert controls.pause_button.text() == "Resume"
     with qtbot.waitSignal(controls.resume_requested):
         controls.pause_button.click()
-    controls.set_running(False)
+    controls.set_run_state(RunState.STOPPING)
+    assert not controls.stop_button.isEnabled() and not controls.pause_button.isEnabled()
+    controls.set_run_state(RunState.IDLE)
     assert controls.train_button.isEnabled() and not controls.stop_button.isEnabled()
     controls.set_data_ready(False)
     assert not controls.train_button.isEnabled()
@@ -82,7 +89,9 @@ def test_plots_hold_the_points_they_were_given(qtbot):
     x, y = plots.batch_loss.item.getData()
     assert len(x) == 40 and x[-1] == pytest.approx(2.0) and y[0] == pytest.approx(2.0)
     assert len(plots.smoothed_loss.item.getData()[0]) == 40
-    history = [{"epoch": e, "train_loss": 1.0 / e, "test_loss": 1.2 / e, "train_accuracy": 70.0 + e, "test_accuracy": acc}
+    no_classes = (float("nan"),) * 10
+    history = [EpochSummary(epoch=e, step=10 * e, train_loss=1.0 / e, train_accuracy=70.0 + e, test_loss=1.2 / e, test_accuracy=acc,
+                            per_class_accuracy=no_classes, confusion=None, lr=0.1, seconds=1.0)
                for e, acc in ((1, 80.0), (2, 85.5), (3, 84.0))]
     plots.show_history(history, {"step": [10, 20, 30], "loss": [1.0, 0.8, 0.6], "lr": [0.1, 0.1, 0.1]}, 10)
     assert list(plots.test_accuracy.item.getData()[1]) == [80.0, 85.5, 84.0]

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from fmnist_gui.imaging import ImageError, luminance
 
@@ -87,6 +87,33 @@ class ProbabilityBars(QWidget):
             painter.drawText(QRectF(0, top, name_width - 6, self.ROW - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             painter.fillRect(QRectF(name_width, top + 3, bar_space * float(p), self.ROW - 8), color)
             painter.drawText(QRectF(name_width + bar_space + 4, top, value_width, self.ROW - 4), Qt.AlignmentFlag.AlignVCenter, f"{100 * p:.1f}%")
+
+
+class Verdict(QWidget):
+    """A headline ("Prediction: Coat (91.2%)") above the probability bars: a model's answer for one image."""
+
+    def __init__(self, class_names: tuple[str, ...], placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.class_names = class_names
+        self.headline = QLabel(placeholder)
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.headline.setWordWrap(True)
+        self.bars = ProbabilityBars(class_names)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.bars)
+
+    def show_pending(self, text: str) -> None:
+        """No answer (yet): empty bars under `text`."""
+        self.bars.set_probabilities(np.zeros(len(self.class_names)))
+        self.headline.setText(text)
+
+    def show_probabilities(self, probabilities: np.ndarray | None) -> None:
+        """The answer; None when there is no model to ask."""
+        self.bars.set_probabilities(np.zeros(len(self.class_names)) if probabilities is None
+                                    else np.asarray(probabilities, dtype=float))
+        self.headline.setText(prediction_headline(self.class_names, probabilities))
 
 
 def qimage_to_gray(image: QImage) -> np.ndarray:

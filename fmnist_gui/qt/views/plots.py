@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from fmnist_gui.engine import BatchRecord, EpochRecord
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary
 
 TRAIN_COLOR = (33, 113, 181)
 TEST_COLOR = (230, 85, 13)
@@ -155,15 +156,16 @@ class TrainingPlots(QWidget):
         self._add_epoch_point(record.epoch, record.train_loss, record.test_loss, record.train_accuracy, record.test_accuracy)
         self._redraw_epochs()
 
-    def show_history(self, history: list[dict[str, Any]], batch_history: dict[str, list[float]], batches_per_epoch: float) -> None:
+    def show_history(self, history: Sequence[EpochSummary], batch_history: Mapping[str, Sequence[float]],
+                     batches_per_epoch: float) -> None:
         """Redraw everything from a checkpoint's history, so a continued run carries on from it."""
         self.clear()
         if history:
-            self.begin_run(history[-1]["epoch"])
+            self.begin_run(history[-1].epoch)
         for step, loss, lr in zip(batch_history.get("step", []), batch_history.get("loss", []), batch_history.get("lr", [])):
             self._add_batch_point(step / batches_per_epoch, loss, lr)
         for entry in history:
-            self._add_epoch_point(entry["epoch"], entry["train_loss"], entry["test_loss"], entry["train_accuracy"], entry["test_accuracy"])
+            self._add_epoch_point(entry.epoch, entry.train_loss, entry.test_loss, entry.train_accuracy, entry.test_accuracy)
         self._batch_curves_dirty = True
         self._redraw_batches()
         self._redraw_epochs()
@@ -221,14 +223,15 @@ class TrainingPlots(QWidget):
         self.loss_plot.setLogMode(y=on)
 
 
-if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.plots
+if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.plots
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
     plots = TrainingPlots()
     steps = np.arange(1, 301)
+    nan = (float("nan"),) * 10
     plots.show_history(
-        [{"epoch": e, "train_loss": 1 / e, "test_loss": 1.1 / e, "train_accuracy": 80 + 3 * e, "test_accuracy": 79 + 3 * e} for e in (1, 2, 3)],
+        [EpochSummary(e, 100 * e, 1 / e, 80 + 3 * e, 1.1 / e, 79 + 3 * e, nan, None, 1e-3, 10.0) for e in (1, 2, 3)],
         {"step": list(steps), "loss": list(2 / np.sqrt(steps) + 0.05 * np.random.rand(300)), "lr": list(np.linspace(1e-3, 1e-2, 300))},
         100,
     )

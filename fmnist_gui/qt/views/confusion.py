@@ -316,7 +316,7 @@ class ConfusionMatrixView(QWidget):
             painter.drawRect(layout.cell(*self._hover).adjusted(1, 1, -1, -1))
 
 
-if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.confusion
+if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.confusion
     from PySide6.QtWidgets import QApplication
 
     from fmnist_gui.data import CLASS_NAMES

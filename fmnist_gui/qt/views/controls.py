@@ -24,6 +24,7 @@ from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES, TrainConfig, prese
 from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS
+from fmnist_gui.qt.run_state import RunState
 
 
 class LogSpinBox(QDoubleSpinBox):
@@ -62,6 +63,12 @@ class LogSpinBox(QDoubleSpinBox):
         return state, text, pos
 
 
+PAUSE_BUTTON_TEXT = {
+    RunState.IDLE: "Pause", RunState.RUNNING: "Pause", RunState.STOPPING: "Pause",
+    RunState.PAUSING: "Pausing…", RunState.PAUSED: "Resume",
+}
+
+
 class ControlsPanel(QWidget):
     """Emits train/continue/pause/resume/stop requests; the window decides what they do."""
 
@@ -73,10 +80,9 @@ class ControlsPanel(QWidget):
 
     def __init__(self, devices: list[DeviceInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._paused = False
+        self._state = RunState.IDLE
         self._data_ready = False
         self._can_continue = False
-        self._running = False
 
         self.preset = _narrow(QComboBox())
         for name, (description, _) in PRESETS.items():
@@ -196,9 +202,14 @@ class ControlsPanel(QWidget):
             augment=self.augment.isChecked(),
         )
 
-    def set_running(self, running: bool, paused: bool = False) -> None:
-        self._running, self._paused = running, paused
+    def set_run_state(self, state: RunState) -> None:
+        """The buttons follow the run: Pause turns into Resume only once the loop has really paused."""
+        self._state = state
         self._update_buttons()
+
+    @property
+    def _running(self) -> bool:
+        return self._state.active
 
     def set_data_ready(self, ready: bool) -> None:
         self._data_ready = ready
@@ -220,7 +231,8 @@ class ControlsPanel(QWidget):
         self.momentum.setEnabled(self.optimizer.currentData() == "sgd" and not self._running)
 
     def _on_pause_clicked(self) -> None:
-        (self.resume_requested if self._paused else self.pause_requested).emit()
+        pausing = self._state in (RunState.PAUSING, RunState.PAUSED)
+        (self.resume_requested if pausing else self.pause_requested).emit()
 
     def _emit_config(self, signal: Signal) -> None:
         try:
@@ -242,9 +254,9 @@ class ControlsPanel(QWidget):
         self._on_optimizer_changed()
         self.train_button.setEnabled(idle and self._data_ready)
         self.continue_button.setEnabled(idle and self._data_ready and self._can_continue)
-        self.pause_button.setEnabled(self._running)
-        self.pause_button.setText("Resume" if self._paused else "Pause")
-        self.stop_button.setEnabled(self._running)
+        self.pause_button.setEnabled(self._state in (RunState.RUNNING, RunState.PAUSING, RunState.PAUSED))
+        self.pause_button.setText(PAUSE_BUTTON_TEXT[self._state])
+        self.stop_button.setEnabled(self._running and self._state is not RunState.STOPPING)
         if not self._data_ready:
             self.hint.setText("Training needs Fashion-MNIST: see the message above the plots.")
         elif self._running:

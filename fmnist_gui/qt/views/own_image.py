@@ -9,9 +9,9 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from fmnist_gui.imaging import IMAGE_SUFFIXES, ImageError, read_grayscale, to_fashion_mnist
+from fmnist_gui.imaging import IMAGE_SUFFIXES, ImageError
 from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.images import WRONG_COLOR, ProbabilityBars, gray_to_qimage, prediction_headline, qimage_to_gray
+from fmnist_gui.qt.views.widgets import WRONG_COLOR, Verdict, gray_to_qimage, qimage_to_gray
 
 HINT = "One clothing item on a plain background works best."
 
@@ -74,11 +74,12 @@ class PictureView(QWidget):
 class OwnImageView(QWidget):
     """Opens or pastes a picture, shows it beside its 28x28 model input, and shows the probabilities it is given.
 
-    It runs no model: it emits the 28x28 image, and whoever owns the model answers with
-    show_probabilities().
+    It decodes and runs nothing: it says which file was chosen or what was pasted, and whoever
+    owns the model answers with show_picture() and show_probabilities().
     """
 
-    image_ready = Signal(object)  # (28, 28) uint8 array to classify
+    file_chosen = Signal(str)  # path of a picture to decode
+    image_pasted = Signal(object)  # (H, W) uint8 grayscale array from the clipboard
     failed = Signal(str)  # message
 
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
@@ -113,10 +114,7 @@ class OwnImageView(QWidget):
         for caption in (self.picture_caption, self.model_caption):
             caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
 
-        self.headline = QLabel(f"Open a picture or paste one ({paste_keys}) to classify it.")
-        self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.headline.setWordWrap(True)
-        self.bars = ProbabilityBars(class_names)
+        self.verdict = Verdict(class_names, f"Open a picture or paste one ({paste_keys}) to classify it.")
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
@@ -133,43 +131,19 @@ class OwnImageView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addLayout(pictures, 1)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.bars)
+        layout.addWidget(self.verdict)
 
     @property
     def model_input(self) -> np.ndarray | None:
         """The 28x28 uint8 image last emitted, or None before any picture."""
         return self._model_input
 
-    def load_file(self, path: str) -> bool:
-        """Show and emit a picture file; on failure say why and keep what is shown."""
-        try:
-            gray = read_grayscale(path)
-        except ImageError as error:
-            self._fail(str(error))
-            return False
-        return self._show(gray, Path(path).name)
+    def show_loading(self, source: str) -> None:
+        self.message.setStyleSheet("")
+        self.message.setText(f"Reading {source}…")
 
-    def load_gray(self, gray: np.ndarray, source: str) -> None:
-        """Show and emit an (H, W) grayscale picture; source names it in the caption."""
-        self._show(gray, source)
-
-    def show_probabilities(self, probabilities: np.ndarray | None) -> None:
-        """The model's answer for model_input; None when there is no model to ask."""
-        if self._model_input is None:
-            return  # a late answer for a picture that is no longer shown
-        if probabilities is None:
-            self.bars.set_probabilities(np.zeros(len(self.class_names)))
-        else:
-            self.bars.set_probabilities(np.asarray(probabilities, dtype=float))
-        self.headline.setText(prediction_headline(self.class_names, probabilities))
-
-    def _show(self, gray: np.ndarray, source: str) -> bool:
-        try:
-            model_input = to_fashion_mnist(np.asarray(gray, dtype=np.uint8))
-        except ImageError as error:
-            self._fail(str(error))
-            return False
+    def show_picture(self, gray: np.ndarray, model_input: np.ndarray, source: str) -> None:
+        """A decoded picture and its 28x28 model input; the verdict follows with show_probabilities."""
         height, width = gray.shape
         self._model_input = model_input
         self.picture.set_image(gray)
@@ -179,22 +153,28 @@ class OwnImageView(QWidget):
         self.message.setStyleSheet("")
         self.message.setText(HINT)
         self.message.setToolTip("")
-        self.bars.set_probabilities(np.zeros(len(self.class_names)))
-        self.headline.setText("Classifying…")
-        self.image_ready.emit(model_input)
-        return True
+        self.verdict.show_pending("Classifying…")
 
-    def _fail(self, message: str) -> None:
+    def show_failure(self, message: str) -> None:
+        """Why a picture could not be used; what was shown before stays."""
         self.message.setStyleSheet(f"color: {WRONG_COLOR.name()};")
         self.message.setText(message)
         self.message.setToolTip(message)
+
+    def show_probabilities(self, probabilities: np.ndarray | None) -> None:
+        """The model's answer for model_input; None when there is no model to ask."""
+        if self._model_input is not None:  # else a late answer for a picture no longer shown
+            self.verdict.show_probabilities(probabilities)
+
+    def _fail(self, message: str) -> None:
+        self.show_failure(message)
         self.failed.emit(message)
 
     def _on_open_clicked(self) -> None:
         path = dialogs.open_image_path(self, self.last_folder)
         if path:
             self.last_folder = str(Path(path).parent)
-            self.load_file(path)
+            self.file_chosen.emit(path)
 
     def paste(self) -> None:
         clipboard = QGuiApplication.clipboard()
@@ -202,14 +182,14 @@ class OwnImageView(QWidget):
         files = [] if mime is None else [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
         pictures = [f for f in files if f.lower().endswith(IMAGE_SUFFIXES)]
         if pictures:  # a file copied in a file manager: the file itself is better than any preview of it
-            self.load_file(pictures[0])
+            self.file_chosen.emit(pictures[0])
             return
         try:
             gray = qimage_to_gray(clipboard.image())
         except ImageError as error:
             self._fail(str(error))
             return
-        self._show(gray, "clipboard")
+        self.image_pasted.emit(gray)
 
 
 def fake_probabilities(image: np.ndarray, classes: int = 10) -> np.ndarray:
@@ -218,24 +198,32 @@ def fake_probabilities(image: np.ndarray, classes: int = 10) -> np.ndarray:
     return rng.dirichlet(np.full(classes, 0.3))
 
 
-if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.own_image [picture]
+if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.own_image [picture]
     import sys
 
     from PySide6.QtWidgets import QApplication
 
     from fmnist_gui.data import CLASS_NAMES
 
+    from fmnist_gui.imaging import read_grayscale, to_fashion_mnist
+
+    def show(gray: np.ndarray, source: str) -> None:
+        model_input = to_fashion_mnist(gray)
+        view.show_picture(gray, model_input, source)
+        view.show_probabilities(fake_probabilities(model_input))
+
     app = QApplication([])
     view = OwnImageView(CLASS_NAMES)
-    view.image_ready.connect(lambda image: view.show_probabilities(fake_probabilities(image)))
+    view.file_chosen.connect(lambda path: show(read_grayscale(path), path))
+    view.image_pasted.connect(lambda gray: show(gray, "clipboard"))
     view.failed.connect(lambda message: print(message, file=sys.stderr))
     if len(sys.argv) > 1:
-        view.load_file(sys.argv[1])
+        view.file_chosen.emit(sys.argv[1])
     else:
         shoe = np.full((80, 120), 255, dtype=np.uint8)
         shoe[30:65, 15:105] = 40
         shoe[15:40, 15:50] = 40
-        view.load_gray(shoe, "a drawn shoe")
+        show(shoe, "a drawn shoe")
     view.resize(450, 600)
     view.show()
     app.exec()

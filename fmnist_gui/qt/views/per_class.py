@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from fmnist_gui.qt.images import CORRECT_COLOR, WRONG_COLOR
+from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR
 
 EMPTY_HINT = "No evaluation yet: each class's test accuracy appears after the first epoch."
 MISSING = "—"  # a class with no images in the data
@@ -226,7 +226,7 @@ class PerClassAccuracyView(QWidget):
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, change)
 
 
-if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.per_class
+if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.per_class
     from PySide6.QtWidgets import QApplication
 
     from fmnist_gui.data import CLASS_NAMES

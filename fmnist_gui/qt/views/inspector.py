@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPainter
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from fmnist_gui.engine.saliency import Explanation
-from fmnist_gui.qt.images import ImageView, ProbabilityBars
+from fmnist_gui.qt.views.widgets import ImageView, ProbabilityBars
 from fmnist_gui.qt.predictions import Predictions
+
+if TYPE_CHECKING:  # the record only: a view never imports torch
+    from fmnist_gui.engine.saliency import Explanation
 
 OVERLAY_OPACITY = 0.85
 OVERLAY_FLOOR = 0.15  # weaker gradients stay transparent, so the image shows through
@@ -138,7 +140,7 @@ class InspectorView(QWidget):
 
     # Internals
     def _tag(self) -> tuple[str, int | None, int]:
-        return (self.split_name, self.current_index, self.predictions.generation)
+        return (self.split_name, self.current_index)
 
     def _show_current(self) -> None:
         split = self.predictions.split(self.split_name)

@@ -7,8 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from fmnist_gui.imaging import to_fashion_mnist
-from fmnist_gui.qt.images import ImageView, ProbabilityBars, prediction_headline
+from fmnist_gui.qt.views.widgets import ImageView, Verdict
 
 CANVAS_SIDE = 280  # the drawing's own pixels, whatever the widget's size
 PEN_WIDTH = CANVAS_SIDE / 14
@@ -107,11 +106,11 @@ class DrawCanvas(QWidget):
 class DrawView(QWidget):
     """A canvas, its 28x28 model input, and the probabilities it is given, updated as the drawing settles.
 
-    It runs no model: it emits the 28x28 image, and whoever owns the model answers with
-    show_probabilities().
+    It computes nothing: it emits the drawing once the pen rests, and whoever owns the model
+    answers with show_model_input() and show_probabilities().
     """
 
-    image_ready = Signal(object)  # (28, 28) uint8 array to classify
+    drawing_settled = Signal(object)  # (280, 280) uint8 array of the canvas
 
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,10 +133,7 @@ class DrawView(QWidget):
         self.preview.setToolTip("What the model sees: the drawing fitted and centred in 28×28")
         preview_caption = QLabel("Model sees\n(28×28)")
         preview_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.headline = QLabel(EMPTY_TEXT)
-        self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.headline.setWordWrap(True)
-        self.bars = ProbabilityBars(class_names)
+        self.verdict = Verdict(class_names, EMPTY_TEXT)
 
         side = QVBoxLayout()
         side.addWidget(intro)
@@ -151,8 +147,7 @@ class DrawView(QWidget):
         top.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addLayout(top, 1)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.bars)
+        layout.addWidget(self.verdict)
 
     @property
     def model_input(self) -> np.ndarray | None:
@@ -166,43 +161,48 @@ class DrawView(QWidget):
     def clear(self) -> None:
         self.canvas.clear()
 
+    def show_model_input(self, model_input: np.ndarray) -> bool:
+        """The drawing as the model sees it; False when the canvas was cleared meanwhile."""
+        if self.canvas.is_empty():
+            return False
+        self._model_input = model_input
+        self.preview.set_image(model_input)
+        return True
+
     def show_probabilities(self, probabilities: np.ndarray | None) -> None:
         """The model's answer for model_input; None when there is no model to ask."""
-        if self._model_input is None:
-            return  # a late answer for a drawing since cleared
-        if probabilities is None:
-            self.bars.set_probabilities(np.zeros(len(self.class_names)))
-        else:
-            self.bars.set_probabilities(np.asarray(probabilities, dtype=float))
-        self.headline.setText(prediction_headline(self.class_names, probabilities))
+        if self._model_input is not None:  # else a late answer for a drawing since cleared
+            self.verdict.show_probabilities(probabilities)
 
     def _on_canvas_changed(self) -> None:
         if self.canvas.is_empty():
             self._settle.stop()
             self._model_input = None
             self.preview.set_image(None)
-            self.bars.set_probabilities(np.zeros(len(self.class_names)))
-            self.headline.setText(EMPTY_TEXT)
+            self.verdict.show_pending(EMPTY_TEXT)
         else:
             self._settle.start()  # restarts: classify once the pen rests
 
     def _on_drawing_settled(self) -> None:
-        if self.canvas.is_empty():
-            return
-        self._model_input = to_fashion_mnist(self.canvas.gray())
-        self.preview.set_image(self._model_input)
-        self.image_ready.emit(self._model_input)
+        if not self.canvas.is_empty():
+            self.drawing_settled.emit(self.canvas.gray())
 
 
-if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.draw
+if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.draw
     from PySide6.QtWidgets import QApplication
 
     from fmnist_gui.data import CLASS_NAMES
-    from fmnist_gui.qt.own_image import fake_probabilities
+    from fmnist_gui.imaging import to_fashion_mnist
+    from fmnist_gui.qt.views.own_image import fake_probabilities
+
+    def classify(gray: np.ndarray) -> None:
+        model_input = to_fashion_mnist(gray)
+        if view.show_model_input(model_input):
+            view.show_probabilities(fake_probabilities(model_input))
 
     app = QApplication([])
     view = DrawView(CLASS_NAMES)
-    view.image_ready.connect(lambda image: view.show_probabilities(fake_probabilities(image)))
+    view.drawing_settled.connect(classify)
     view.resize(450, 600)
     view.show()
     app.exec()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmnist_gui.qt.images import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
+from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
 
 GRID_COLUMNS = 4
 GRID_ROWS = 4

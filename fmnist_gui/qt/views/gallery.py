@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget
 
-from fmnist_gui.qt.images import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
+from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
 from fmnist_gui.qt.predictions import Predictions, Split
 
 THUMBNAIL = 56

@@ -1,0 +1,64 @@
+"""Every dock of the window in one table, read by the main window and by the View menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+LAYOUT_VERSION = 4  # bump when docks are added or removed: an older saved layout is then ignored
+Area = Qt.DockWidgetArea
+
+
+@dataclass(frozen=True)
+class DockInfo:
+    key: str  # also the object name's stem, which saveState needs
+    title: str
+    area: Qt.DockWidgetArea
+    tab_with: str | None = None  # a dock placed earlier: this one becomes a tab behind it
+    right_of: str | None = None  # a dock placed earlier: this one goes beside it
+
+
+DOCKS: tuple[DockInfo, ...] = (
+    DockInfo("controls", "Training", Area.LeftDockWidgetArea),
+    DockInfo("curves", "Curves", Area.RightDockWidgetArea),
+    DockInfo("samples", "Samples", Area.RightDockWidgetArea, right_of="curves"),
+    DockInfo("log", "Log", Area.BottomDockWidgetArea),
+    # The views that need room are tabs behind the curves; the ones about one image behind the samples.
+    DockInfo("confusion", "Confusion", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("per_class", "Per class", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("mistakes", "Mistakes", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("browser", "Browse", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("inspector", "Inspect", Area.RightDockWidgetArea, tab_with="samples"),
+    DockInfo("own_image", "Your image", Area.RightDockWidgetArea, tab_with="samples"),
+    DockInfo("draw", "Draw", Area.RightDockWidgetArea, tab_with="samples"),
+)
+
+
+def build_docks(window: QMainWindow, widgets: dict[str, QWidget]) -> dict[str, QDockWidget]:
+    """One dock per table row around its widget, placed as the table says; the tabs' first pages in front."""
+    docks: dict[str, QDockWidget] = {}
+    for info in DOCKS:
+        dock = QDockWidget(info.title, window)
+        dock.setObjectName(f"{info.key}_dock")
+        widget = widgets[info.key]
+        dock.setWidget(widget)
+        if hasattr(widget, "set_shown"):  # a view that skips its work while its tab is hidden
+            dock.visibilityChanged.connect(widget.set_shown)
+        window.addDockWidget(info.area, dock)
+        if info.right_of:
+            window.splitDockWidget(docks[info.right_of], dock, Qt.Orientation.Horizontal)
+        if info.tab_with:
+            window.tabifyDockWidget(docks[info.tab_with], dock)
+        docks[info.key] = dock
+    for info in DOCKS:
+        if info.tab_with:
+            docks[info.tab_with].raise_()
+    return docks
+
+
+def raise_dock(docks: dict[str, QDockWidget], key: str) -> None:
+    dock = docks[key]
+    dock.show()
+    dock.raise_()

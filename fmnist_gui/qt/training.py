@@ -1,0 +1,143 @@
+"""Run orchestration: the form's requests become runs, and a run's records reach the views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+from fmnist_gui.checkpoint import Checkpoint
+from fmnist_gui.config import TrainConfig
+from fmnist_gui.data import FashionMNIST
+from fmnist_gui.devices import resolve_device
+from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine.optim import continuation_config
+from fmnist_gui.errors import UserFacingError
+from fmnist_gui.progress import format_duration
+from fmnist_gui.qt.analysis import AnalysisController
+from fmnist_gui.qt.document import ModelDocument
+from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.run_state import RunState
+from fmnist_gui.qt.session import TrainingSession
+from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.views.controls import ControlsPanel
+from fmnist_gui.qt.views.plots import TrainingPlots
+from fmnist_gui.qt.views.run_status import RunStatusBar
+
+
+class TrainingController(QObject):
+    """Connects the form, the session, the document, the plots, the status bar and the analysis views."""
+
+    def __init__(self, session: TrainingSession, document: ModelDocument, controls: ControlsPanel, plots: TrainingPlots,
+                 status: RunStatusBar, predictions: Predictions, analysis: AnalysisController, reporter: Reporter,
+                 settings: Settings, window: QWidget, data: Callable[[], FashionMNIST | None]) -> None:
+        super().__init__(window)
+        self.session, self.document, self.controls, self.plots = session, document, controls, plots
+        self.status, self.predictions, self.analysis = status, predictions, analysis
+        self.reporter, self.settings, self._window, self._data = reporter, settings, window, data
+        self._steps_at_start = 0
+        controls.train_requested.connect(self._on_train_requested)
+        controls.continue_requested.connect(self._on_continue_requested)
+        controls.pause_requested.connect(session.pause)
+        controls.resume_requested.connect(session.resume)
+        controls.stop_requested.connect(self.stop)
+        session.run_started.connect(self._on_run_started)
+        session.batch_finished.connect(plots.add_batch)
+        session.batch_finished.connect(status.batch_finished)
+        session.epoch_finished.connect(self._on_epoch_finished)
+        session.run_finished.connect(self._on_run_finished)
+        session.state_changed.connect(self._on_state_changed)
+
+    def stop(self) -> None:
+        if self.session.active:
+            self.session.stop()
+            self.reporter.note("Stopping after the current batch…")
+
+    # Requests from the form
+    def _on_train_requested(self, config: TrainConfig) -> None:
+        if self.document.may_discard(self._window, "Train a new one and discard it"):
+            self._start(config, fresh=True)
+
+    def _on_continue_requested(self, requested: TrainConfig) -> None:
+        checkpoint = self.document.checkpoint
+        if checkpoint is not None:
+            self._start(continuation_config(checkpoint.config, checkpoint.epoch, requested), fresh=False)
+
+    def _start(self, config: TrainConfig, fresh: bool) -> None:
+        data = self._data()
+        if data is None or self.session.active:
+            return
+        resume_from = None if fresh else self.document.checkpoint
+        try:
+            resolve_device(config.device)
+            self.session.start(config, data, resume_from)
+        except UserFacingError as exc:
+            self.controls.show_error(str(exc))
+            self.reporter.note(f"Not started: {exc}")
+            return
+        self._steps_at_start = resume_from.step if resume_from else 0
+        self.settings.set_train_config(config)
+        if fresh:
+            self.plots.clear()
+            self.analysis.cancel_evaluation()
+            self.document.start_fresh()
+            self.predictions.clear_results()
+        self.document.set_training(config.model)
+        self.reporter.note(
+            f"Run {'started' if fresh else 'continued'}: {config.model}, {config.optimizer} lr {config.lr:g}, "
+            f"batch {config.batch_size}, {config.epochs} epochs, {config.schedule}, weight decay {config.weight_decay:g}, "
+            f"seed {config.seed}, {'augmented, ' if config.augment else ''}on {config.device}"
+        )
+
+    # What the run reports
+    def _on_run_started(self, run: RunStarted) -> None:
+        self.plots.begin_run(run.config.epochs)
+        self.status.run_started(run)
+
+    def _on_epoch_finished(self, record: EpochRecord) -> None:
+        """Spread over event-loop turns, so that no single turn blocks the window for long."""
+        self.plots.add_epoch(record)
+        self.reporter.note(
+            f"Epoch {record.epoch}/{record.epochs}: train loss {record.train_loss:.4f}, acc {record.train_accuracy:.2f}% | "
+            f"test loss {record.test_loss:.4f}, acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s"
+        )
+        QTimer.singleShot(0, self, lambda: self._show_epoch_results(record))
+
+    def _show_epoch_results(self, record: EpochRecord) -> None:
+        checkpoint = self.session.checkpoint()
+        self.document.set_trained(checkpoint, trained=True)
+        self.predictions.set_results(checkpoint, record.test_probabilities, record.confusion, record.per_class_accuracy,
+                                     previous_per_class(checkpoint), record.epoch)
+
+    def _on_run_finished(self, result: RunFinished) -> None:
+        checkpoint = self.session.checkpoint()
+        trained = checkpoint is not None and checkpoint.step > self._steps_at_start
+        self.document.set_training(None)
+        self.document.set_trained(checkpoint, trained=trained)
+        self.reporter.note(f"Run {result.reason.value}: {result.message} ({format_duration(result.elapsed)})")
+        self.status.run_finished(result)
+        if result.reason is FinishReason.STOPPED and checkpoint is not None and checkpoint.step:
+            self.analysis.evaluate(checkpoint, previous_per_class(checkpoint), checkpoint.epoch or None)  # weights moved since the last epoch
+        if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
+            title = "Training diverged" if result.reason is FinishReason.DIVERGED else "Training failed"
+            self.reporter.error(title, result.message, result.error_details or "")
+
+    def _on_state_changed(self, state: RunState) -> None:
+        self.controls.set_run_state(state)
+        if state is RunState.PAUSED:
+            self.status.showMessage("Paused")
+            self.reporter.note("Paused")
+        elif state is RunState.PAUSING:
+            self.status.showMessage("Pausing after the current batch…")
+        elif state is RunState.RUNNING and self.status.currentMessage().startswith("Paus"):
+            self.status.showMessage("Training…")
+            self.reporter.note("Resumed")
+
+
+def previous_per_class(checkpoint: Checkpoint | None) -> np.ndarray | None:
+    """The per-class accuracy of the epoch before the checkpoint's last, for the faint bars."""
+    history = checkpoint.history if checkpoint is not None else ()
+    return history[-2].per_class_array() if len(history) > 1 else None
