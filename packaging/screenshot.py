@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from virtual_screen import needs_virtual_screen, rerun_under_xvfb
 
 SCREEN = "1600x1000x24"
 
@@ -28,18 +28,10 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def needs_virtual_screen() -> bool:
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
-
-
 def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
-        if shutil.which("xvfb-run") is None:
-            print("No display and no xvfb-run: install xvfb (sudo apt-get install xvfb).", file=sys.stderr)
-            return 2
-        command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", sys.executable, *sys.argv]
-        return subprocess.call(command)
+        return rerun_under_xvfb(SCREEN)
     # A throwaway settings folder: the screenshot never depends on, or changes, the user's.
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
     return take_screenshots(args)
@@ -63,12 +55,12 @@ def take_screenshots(args: argparse.Namespace) -> int:
     config = preset(args.preset).replace(epochs=args.epochs)
     if args.model:
         config = config.replace(model=args.model)
-    views = window.inspection
+    views = window.views
     outcome: dict[str, object] = {}
     steps: list = []
 
     def start() -> None:
-        if window.data is None:
+        if window.data_source.data is None:
             if not window.busy:
                 outcome["error"] = "no data: " + window.data_banner.text()
                 app.quit()
@@ -87,7 +79,7 @@ def take_screenshots(args: argparse.Namespace) -> int:
             QTimer.singleShot(100, next_step)
             return
         if not steps:
-            window.unsaved = False  # a screenshot run: the model need not be kept, so nothing to ask
+            window.document.unsaved = False  # a screenshot run: the model need not be kept, so nothing to ask
             window.close()
             app.quit()
             return
@@ -98,11 +90,11 @@ def take_screenshots(args: argparse.Namespace) -> int:
         widget.grab().save(str(out / name))
 
     def show(key: str) -> None:
-        views.docks[key].raise_()
+        window.docks[key].raise_()
 
     def inspect_a_mistake() -> None:
-        wrong = next((i for i, t in enumerate(window.samples.tiles) if t.correct is False), 0)
-        window.samples.tiles[wrong].clicked.emit()
+        wrong = next((i for i, t in enumerate(views.samples.tiles) if t.correct is False), 0)
+        views.samples.tiles[wrong].clicked.emit()
 
     def confused_cell() -> tuple[int, int]:
         matrix = window.predictions.confusion.copy()
@@ -117,7 +109,7 @@ def take_screenshots(args: argparse.Namespace) -> int:
         photo = Image.fromarray(255 - test.images[item]).resize((240, 240), Image.Resampling.BICUBIC)
         path = Path(tempfile.mkdtemp()) / "sneaker-photo.png"
         photo.save(path)
-        views.open_picture(str(path))
+        window.analysis.open_picture(str(path))
 
     def draw_trousers() -> None:
         show("draw")
@@ -129,21 +121,21 @@ def take_screenshots(args: argparse.Namespace) -> int:
 
     steps += [
         inspect_a_mistake,
-        lambda: shoot("view-inspector.png", views.docks["inspector"]),
+        lambda: shoot("view-inspector.png", window.docks["inspector"]),
         lambda: show("confusion"),
-        lambda: shoot("view-confusion.png", views.docks["confusion"]),
+        lambda: shoot("view-confusion.png", window.docks["confusion"]),
         lambda: show("per_class"),
-        lambda: shoot("view-per-class.png", views.docks["per_class"]),
+        lambda: shoot("view-per-class.png", window.docks["per_class"]),
         lambda: views.confusion.cell_clicked.emit(*confused_cell()),
-        lambda: shoot("view-mistakes.png", views.docks["mistakes"]),
+        lambda: shoot("view-mistakes.png", window.docks["mistakes"]),
         lambda: show("browser"),
-        lambda: shoot("view-browser.png", views.docks["browser"]),
+        lambda: shoot("view-browser.png", window.docks["browser"]),
         own_picture,
-        lambda: shoot("view-your-image.png", views.docks["own_image"]),
+        lambda: shoot("view-your-image.png", window.docks["own_image"]),
         draw_trousers,
         lambda: None,  # the drawing is classified after a short pause
-        lambda: shoot("view-draw.png", views.docks["draw"]),
-        lambda: (window.curves_dock.raise_(), window.samples_dock.raise_()),
+        lambda: shoot("view-draw.png", window.docks["draw"]),
+        lambda: (window.docks["curves"].raise_(), window.docks["samples"].raise_()),
         lambda: shoot("screenshot.png", window),
     ]
     window.session.run_finished.connect(finished)

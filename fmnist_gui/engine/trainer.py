@@ -6,6 +6,7 @@ import math
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -72,6 +73,27 @@ def sample_indices(test_size: int, seed: int, count: int = SAMPLE_COUNT) -> np.n
     """A fixed, seeded choice of test images to show with their predictions."""
     generator = np.random.default_rng(seed)
     return np.sort(generator.choice(test_size, size=min(count, test_size), replace=False))
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What every epoch of a run trains with."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    data: FashionMNIST
+    mean: float
+    std: float
+    batches: int
+    channels_last: bool
+
+
+@dataclass(frozen=True)
+class _EpochPass:
+    loss: float  # mean training loss of the batches done
+    accuracy: float  # percent
+    finished: bool  # False when a stop ended it early
 
 
 class _Divergence(Exception):
@@ -169,10 +191,11 @@ class Trainer:
         batches = math.ceil(train_size / config.batch_size)
         first_epoch = self._first_epoch = self._epochs_done + 1
         optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
-        step = self.resume_from.step if self.resume_from else 0
+        run = _Setup(model, optimizer, scheduler, data, mean, std, batches, has_convolutions(model))
+        self._step = self.resume_from.step if self.resume_from else 0
         samples = sample_indices(test_size, config.seed)
         if self._snapshot is None:
-            self._take_snapshot(model, optimizer, scheduler, step)
+            self._take_snapshot(run)
         self.callbacks.on_fit_start(
             RunStarted(config, _device_label(device), self._epochs_done, batches, train_size, test_size, count_parameters(model))
         )
@@ -180,11 +203,9 @@ class Trainer:
         for epoch in range(first_epoch, config.epochs + 1):
             epoch_started = time.monotonic()
             paused_before = self._paused_seconds
-            train_loss, train_accuracy, step, finished = self._train_epoch(
-                model, optimizer, scheduler, data, mean, std, epoch, batches, step
-            )
-            if not finished:
-                self._take_snapshot(model, optimizer, scheduler, step)
+            trained = self._train_epoch(run, epoch)
+            if not trained.finished:
+                self._take_snapshot(run)
                 return FinishReason.STOPPED, f"Stopped by request during epoch {epoch}; the weights trained so far are kept."
             evaluation = evaluate(model, data.test_images, data.test_labels, mean, std)
             if not math.isfinite(evaluation.loss):
@@ -195,9 +216,9 @@ class Trainer:
             record = EpochRecord(
                 epoch=epoch,
                 epochs=config.epochs,
-                step=step,
-                train_loss=train_loss,
-                train_accuracy=train_accuracy,
+                step=self._step,
+                train_loss=trained.loss,
+                train_accuracy=trained.accuracy,
                 test_loss=evaluation.loss,
                 test_accuracy=evaluation.accuracy,
                 per_class_accuracy=evaluation.per_class_accuracy,
@@ -209,29 +230,17 @@ class Trainer:
                 elapsed=self._clock.elapsed(self._paused_seconds),
             )
             self.history.append(record.summary())
-            self._take_snapshot(model, optimizer, scheduler, step)
+            self._take_snapshot(run)
             self.callbacks.on_epoch_end(record)
             if self.control.stop_requested:
                 return FinishReason.STOPPED, f"Stopped by request after epoch {epoch}."
         return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1].test_accuracy:.2f}%."
 
-    def _train_epoch(
-        self,
-        model: nn.Module,
-        optimizer: torch.optim.Optimizer,
-        scheduler: Any,
-        data: FashionMNIST,
-        mean: float,
-        std: float,
-        epoch: int,
-        batches: int,
-        step: int,
-    ) -> tuple[float, float, int, bool]:
-        """One pass over the shuffled training set; returns mean loss, accuracy, step, and whether it finished."""
-        config = self.config
+    def _train_epoch(self, run: _Setup, epoch: int) -> _EpochPass:
+        """One pass over the shuffled training set, until its end or a stop request."""
+        config, data, model, optimizer = self.config, run.data, run.model, run.optimizer
         model.train()
         device = data.train_images.device
-        channels_last = has_convolutions(model)
         generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
         torch.manual_seed(config.seed * 1_000_003 + epoch)  # dropout: the same after a resume
         order = torch.randperm(len(data.train_labels), generator=generator).to(device)
@@ -242,26 +251,26 @@ class Trainer:
         active_start = time.monotonic()
         paused_at_start = self._paused_seconds
         last_report = 0.0
-        for batch in range(1, batches + 1):
+        for batch in range(1, run.batches + 1):
             if self.control.paused:
                 self._paused_seconds += self.control.wait_while_paused(self.callbacks.on_pause, self.callbacks.on_resume)
             if self.control.stop_requested:
-                return _mean(epoch_loss, seen), _percent(correct, seen), step, False
+                return _EpochPass(_mean(epoch_loss, seen), _percent(correct, seen), finished=False)
             index = order[(batch - 1) * config.batch_size : batch * config.batch_size]
             labels = data.train_labels[index]
             images = data.train_images[index]
             if config.augment:
-                inputs = augment_batch(images, generator, mean, std, channels_last)
+                inputs = augment_batch(images, generator, run.mean, run.std, run.channels_last)
             else:
-                inputs = to_input(images, mean, std, channels_last)
+                inputs = to_input(images, run.mean, run.std, run.channels_last)
             logits = model(inputs)
             loss = F.cross_entropy(logits, labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            step += 1
+            if run.scheduler is not None:
+                run.scheduler.step()
+            self._step += 1
             size = len(labels)
             detached = loss.detach() * size
             epoch_loss += detached
@@ -270,44 +279,47 @@ class Trainer:
             seen += size
             window_seen += size
             now = time.monotonic()
-            if now - last_report >= self.report_interval or batch == batches:
+            if now - last_report >= self.report_interval or batch == run.batches:
                 last_report = now
                 loss_value = float(window_loss) / window_seen  # syncs the device, at most ~20 times a second
                 if not math.isfinite(loss_value):
                     raise _Divergence(loss_value, epoch, batch)
                 active = now - active_start - (self._paused_seconds - paused_at_start)
-                rate = seen / active if active > 0 else 0.0
-                lr = _current_lr(optimizer)
-                self.batch_history["step"].append(step)
-                self.batch_history["loss"].append(loss_value)
-                self.batch_history["lr"].append(lr)
-                self.callbacks.on_batch_end(
-                    BatchRecord(
-                        epoch=epoch,
-                        batch=batch,
-                        batches=batches,
-                        step=step,
-                        loss=loss_value,
-                        accuracy=_percent(correct, seen),
-                        lr=lr,
-                        samples_per_second=rate,
-                        progress=self._clock.progress(epoch - self._first_epoch + 1, batch),
-                        eta_seconds=self._clock.eta(epoch - self._first_epoch + 1, batch, active),
-                        elapsed=self._clock.elapsed(self._paused_seconds),
-                    )
-                )
+                self._report_batch(run, epoch, batch, loss_value, _percent(correct, seen), seen / active if active > 0 else 0.0, active)
                 window_loss.zero_()
                 window_seen = 0
-        return _mean(epoch_loss, seen), _percent(correct, seen), step, True
+        return _EpochPass(_mean(epoch_loss, seen), _percent(correct, seen), finished=True)
 
-    def _take_snapshot(self, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, step: int) -> None:
+    def _report_batch(self, run: _Setup, epoch: int, batch: int, loss: float, accuracy: float, rate: float, active: float) -> None:
+        lr = _current_lr(run.optimizer)
+        self.batch_history["step"].append(self._step)
+        self.batch_history["loss"].append(loss)
+        self.batch_history["lr"].append(lr)
+        epoch_in_run = epoch - self._first_epoch + 1
+        self.callbacks.on_batch_end(
+            BatchRecord(
+                epoch=epoch,
+                batch=batch,
+                batches=run.batches,
+                step=self._step,
+                loss=loss,
+                accuracy=accuracy,
+                lr=lr,
+                samples_per_second=rate,
+                progress=self._clock.progress(epoch_in_run, batch),
+                eta_seconds=self._clock.eta(epoch_in_run, batch, active),
+                elapsed=self._clock.elapsed(self._paused_seconds),
+            )
+        )
+
+    def _take_snapshot(self, run: _Setup) -> None:
         snapshot = Checkpoint(
             config=self.config,
-            model_state=_cpu_copy(model.state_dict()),
-            optimizer_state=_cpu_copy(optimizer.state_dict()),
-            scheduler_state=_cpu_copy(scheduler.state_dict()) if scheduler is not None else None,
+            model_state=_cpu_copy(run.model.state_dict()),
+            optimizer_state=_cpu_copy(run.optimizer.state_dict()),
+            scheduler_state=_cpu_copy(run.scheduler.state_dict()) if run.scheduler is not None else None,
             epoch=self._epochs_done,
-            step=step,
+            step=self._step,
             history=tuple(self.history),
             batch_history={key: list(values) for key, values in self.batch_history.items()},
             versions=dict(library_versions()),
