@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -20,6 +20,9 @@ from fmnist_gui.config import TrainConfig, preset
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS, ModelSpec, get_model_spec
+
+if TYPE_CHECKING:
+    from fmnist_gui.engine.events import EpochSummary
 
 FORMAT_NAME = "fmnist-gui checkpoint"
 FORMAT_VERSION = 1
@@ -39,7 +42,7 @@ class Checkpoint:
     scheduler_state: dict[str, Any] | None = None
     epoch: int = 0  # epochs completed
     step: int = 0  # batches trained, including any part of an unfinished epoch
-    history: list[dict[str, Any]] = field(default_factory=list)  # one entry per epoch
+    history: tuple[EpochSummary, ...] = ()  # one entry per finished epoch
     batch_history: dict[str, list[float]] = field(default_factory=dict)  # step, loss, lr
     class_names: tuple[str, ...] = CLASS_NAMES
     versions: dict[str, str] = field(default_factory=dict)
@@ -51,7 +54,7 @@ class Checkpoint:
 
     @property
     def best_test_accuracy(self) -> float | None:
-        values = [entry["test_accuracy"] for entry in self.history]
+        values = [entry.test_accuracy for entry in self.history]
         return max(values) if values else None
 
     def build_model(self, device: torch.device | str = "cpu") -> nn.Module:
@@ -91,7 +94,7 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> Pat
         "scheduler_state": checkpoint.scheduler_state,
         "epoch": checkpoint.epoch,
         "step": checkpoint.step,
-        "history": checkpoint.history,
+        "history": [entry.to_dict() for entry in checkpoint.history],
         "batch_history": checkpoint.batch_history,
         "class_names": list(checkpoint.class_names),
         "normalization": {"mean": spec.mean, "std": spec.std},
@@ -232,7 +235,7 @@ def _from_payload(content: dict[str, Any], name: str) -> Checkpoint:
             scheduler_state=content.get("scheduler_state"),
             epoch=int(content.get("epoch", 0)),
             step=int(content.get("step", 0)),
-            history=list(content.get("history") or []),
+            history=_history_from(content.get("history") or []),
             batch_history=dict(content.get("batch_history") or {}),
             class_names=tuple(content.get("class_names") or CLASS_NAMES),
             versions=dict(content.get("versions") or {}),
@@ -243,3 +246,12 @@ def _from_payload(content: dict[str, Any], name: str) -> Checkpoint:
     except (KeyError, TypeError, ValueError, UserFacingError) as exc:
         detail = f": {exc}" if isinstance(exc, UserFacingError) else ""
         raise CheckpointError(f"{name} is a damaged fmnist-gui checkpoint{detail}") from None
+
+
+def _history_from(raw: Any) -> tuple[EpochSummary, ...]:
+    # Imported here: fmnist_gui.engine imports this module, so a top-level import would be circular.
+    from fmnist_gui.engine.events import EpochSummary
+
+    if not isinstance(raw, list):
+        raise ValueError("the history is not a list")
+    return tuple(EpochSummary.from_dict(entry) for entry in raw)

@@ -54,7 +54,7 @@ class ConsoleProgress(Callback):
     def on_epoch_end(self, record: EpochRecord) -> None:
         self._clear_line()
         if self.json_lines:
-            entry = {key: value for key, value in record.to_history().items() if key != "confusion"}
+            entry = {key: value for key, value in record.summary().to_dict().items() if key != "confusion"}
             print(json.dumps(entry), file=self.out, flush=True)
             return
         print(

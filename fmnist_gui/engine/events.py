@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any
 
 import numpy as np
 
+from fmnist_gui import checks
 from fmnist_gui.config import TrainConfig
+from fmnist_gui.data import NUM_CLASSES
 
 
 class FinishReason(str, Enum):
@@ -70,8 +72,39 @@ class EpochRecord:
     def sample_predictions(self) -> np.ndarray:
         return self.sample_probabilities.argmax(axis=1)
 
-    def to_history(self) -> dict[str, Any]:
-        """The epoch's metrics as plain Python values, for checkpoints and JSON."""
+    def summary(self) -> EpochSummary:
+        """The epoch's metrics without the per-image arrays: what history and checkpoints keep."""
+        return EpochSummary(
+            epoch=self.epoch,
+            step=self.step,
+            train_loss=float(self.train_loss),
+            train_accuracy=float(self.train_accuracy),
+            test_loss=float(self.test_loss),
+            test_accuracy=float(self.test_accuracy),
+            per_class_accuracy=tuple(float(v) for v in self.per_class_accuracy),
+            confusion=tuple(tuple(int(n) for n in row) for row in self.confusion),
+            lr=float(self.lr),
+            seconds=float(self.seconds),
+        )
+
+
+@dataclass(frozen=True)
+class EpochSummary:
+    """One finished epoch's metrics as plain values: an entry of a run's and a checkpoint's history."""
+
+    epoch: int
+    step: int
+    train_loss: float
+    train_accuracy: float  # percent
+    test_loss: float
+    test_accuracy: float  # percent
+    per_class_accuracy: tuple[float, ...]  # percent, NaN where a class had no test images
+    confusion: tuple[tuple[int, ...], ...] | None  # rows are true classes; None when not kept
+    lr: float
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON and checkpoint form: plain Python values, None for a missing class."""
         return {
             "epoch": self.epoch,
             "step": self.step,
@@ -79,11 +112,52 @@ class EpochRecord:
             "train_accuracy": self.train_accuracy,
             "test_loss": self.test_loss,
             "test_accuracy": self.test_accuracy,
-            "per_class_accuracy": [None if math.isnan(v) else float(v) for v in self.per_class_accuracy],
-            "confusion": self.confusion.astype(int).tolist(),
+            "per_class_accuracy": [None if math.isnan(v) else v for v in self.per_class_accuracy],
+            "confusion": None if self.confusion is None else [list(row) for row in self.confusion],
             "lr": self.lr,
             "seconds": self.seconds,
         }
+
+    @classmethod
+    def from_dict(cls, raw: object) -> EpochSummary:
+        """A summary from its stored form, every field checked; ValueError names the first bad one."""
+        entry = checks.mapping(raw, "a history entry")
+        missing = [name for name in _SUMMARY_FIELDS if name not in entry]
+        if missing:
+            raise ValueError(f"a history entry lacks {missing[0]}")
+        per_class = checks.sequence(entry["per_class_accuracy"], "per_class_accuracy", NUM_CLASSES)
+        return cls(
+            epoch=checks.whole(entry["epoch"], "epoch", 1),
+            step=checks.whole(entry["step"], "step"),
+            train_loss=checks.finite(entry["train_loss"], "train_loss", 0.0),
+            train_accuracy=checks.finite(entry["train_accuracy"], "train_accuracy", 0.0, 100.0),
+            test_loss=checks.finite(entry["test_loss"], "test_loss", 0.0),
+            test_accuracy=checks.finite(entry["test_accuracy"], "test_accuracy", 0.0, 100.0),
+            per_class_accuracy=tuple(
+                math.nan if v is None else checks.finite(v, "per_class_accuracy", 0.0, 100.0) for v in per_class
+            ),
+            confusion=_confusion_from(entry["confusion"]),
+            lr=checks.finite(entry["lr"], "lr", 0.0),
+            seconds=checks.finite(entry["seconds"], "seconds", 0.0),
+        )
+
+    def per_class_array(self) -> np.ndarray:
+        """Per-class accuracy as a float array, NaN where a class had no test images."""
+        return np.array(self.per_class_accuracy, dtype=np.float64)
+
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(EpochSummary))
+
+
+def _confusion_from(raw: object) -> tuple[tuple[int, ...], ...] | None:
+    """A stored confusion matrix: None, or 10 rows of 10 non-negative counts."""
+    if raw is None:
+        return None
+    rows = checks.sequence(raw, "confusion", NUM_CLASSES)
+    return tuple(
+        tuple(checks.whole(n, "a confusion count") for n in checks.sequence(row, "a confusion row", NUM_CLASSES))
+        for row in rows
+    )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine.augment import augment_batch
 from fmnist_gui.engine.callbacks import Callback, CallbackList
 from fmnist_gui.engine.evaluation import evaluate, to_input
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.optim import build_optimization
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
@@ -106,7 +106,7 @@ class Trainer:
         self.model: nn.Module | None = None
         self._snapshot_lock = threading.Lock()
         self._snapshot: Checkpoint | None = resume_from
-        self.history: list[dict[str, Any]] = list(resume_from.history) if resume_from else []
+        self.history: list[EpochSummary] = list(resume_from.history) if resume_from else []
         self.batch_history: dict[str, list[float]] = {
             key: list((resume_from.batch_history if resume_from else {}).get(key, [])) for key in ("step", "loss", "lr")
         }
@@ -203,12 +203,12 @@ class Trainer:
                 seconds=seconds,
                 elapsed=self._clock.elapsed(self._paused_seconds),
             )
-            self.history.append(record.to_history())
+            self.history.append(record.summary())
             self._take_snapshot(model, optimizer, scheduler, step)
             self.callbacks.on_epoch_end(record)
             if self.control.stop_requested:
                 return FinishReason.STOPPED, f"Stopped by request after epoch {epoch}."
-        return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1]['test_accuracy']:.2f}%."
+        return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1].test_accuracy:.2f}%."
 
     def _train_epoch(
         self,
@@ -303,7 +303,7 @@ class Trainer:
             scheduler_state=_cpu_copy(scheduler.state_dict()) if scheduler is not None else None,
             epoch=self._epochs_done,
             step=step,
-            history=[dict(entry) for entry in self.history],
+            history=tuple(self.history),
             batch_history={key: list(values) for key, values in self.batch_history.items()},
             versions=dict(library_versions()),
         )

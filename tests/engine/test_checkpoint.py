@@ -64,9 +64,9 @@ def test_resume_continues_epochs_optimizer_and_history_exactly(tmp_path, synthet
     resumed = Trainer(config, synthetic_data, [recorder], resume_from=load_checkpoint(path), report_interval=0.0)
     assert resumed.fit().reason is FinishReason.COMPLETED
     assert recorder.started[0].start_epoch == 1 and [e.epoch for e in recorder.epochs] == [2]
-    assert [h["epoch"] for h in resumed.history] == [1, 2]
-    assert resumed.history[1]["train_loss"] == pytest.approx(straight.history[1]["train_loss"], rel=1e-5)
-    assert resumed.history[1]["test_accuracy"] == pytest.approx(straight.history[1]["test_accuracy"])
+    assert [h.epoch for h in resumed.history] == [1, 2]
+    assert resumed.history[1].train_loss == pytest.approx(straight.history[1].train_loss, rel=1e-5)
+    assert resumed.history[1].test_accuracy == pytest.approx(straight.history[1].test_accuracy)
     assert resumed.batch_history["step"] == straight.batch_history["step"]
 
 

@@ -82,7 +82,7 @@ def test_train_json_prints_one_object_per_epoch_and_saves(synthetic_dir, tmp_pat
     assert f"Saved {out} (epoch 2)." in captured.err
     saved = load_checkpoint(out)
     assert saved.epoch == 2 and saved.config.model == "quickstart-mlp"
-    assert [h["test_accuracy"] for h in saved.history] == [e["test_accuracy"] for e in entries]
+    assert [h.test_accuracy for h in saved.history] == [e["test_accuracy"] for e in entries]
 
 
 def test_options_override_the_preset(synthetic_dir, tmp_path, capsys):
@@ -141,7 +141,7 @@ def test_ctrl_c_stops_the_run_and_still_saves(synthetic_dir, tmp_path, capsys, m
     err = capsys.readouterr().err
     assert "Stopping at the next batch" in err and "stopped: Stopped by request during epoch 1" in err
     saved = load_checkpoint(out)
-    assert saved.epoch == 0 and saved.step == 1 and saved.history == []
+    assert saved.epoch == 0 and saved.step == 1 and saved.history == ()
     saved.build_model()  # the weights load into the architecture
 
 
@@ -188,7 +188,7 @@ def test_evaluate_json(synthetic_dir, trained, capsys):
     assert 0 <= result["test_accuracy"] <= 100 and result["test_loss"] > 0
     assert list(result["per_class_accuracy"]) == list(CLASS_NAMES)
     assert all(0 <= v <= 100 for v in result["per_class_accuracy"].values())
-    assert result["test_accuracy"] == load_checkpoint(trained).history[-1]["test_accuracy"]
+    assert result["test_accuracy"] == load_checkpoint(trained).history[-1].test_accuracy
 
 
 def test_evaluate_a_tutorial_state_dict(synthetic_dir, tutorial_file, capsys):

@@ -1,0 +1,28 @@
+"""Text from files and paths made safe to print or show: no control characters or escape sequences."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# ESC-introduced sequences: CSI (colours, cursor moves), OSC (titles, links) and two-character ones.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+
+
+def printable(text: object) -> str:
+    """`text` as one line without terminal escapes or invisible control characters.
+
+    A file name, class name or message that came from a file could otherwise move the cursor,
+    recolour or retitle a terminal, reverse text with bidi controls, or break a one-line message.
+    Line breaks and tabs become spaces; undecodable path bytes become U+FFFD.
+    """
+    kept: list[str] = []
+    for char in _ESCAPES.sub("", str(text)):
+        category = unicodedata.category(char)
+        if char in "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029":
+            kept.append(" ")
+        elif category == "Cs":  # a surrogate, as os.fsdecode makes of bytes that are not UTF-8
+            kept.append("\ufffd")
+        elif category[0] != "C":
+            kept.append(char)
+    return "".join(kept)
