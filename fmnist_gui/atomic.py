@@ -14,6 +14,9 @@ from fmnist_gui.errors import UserFacingError
 from fmnist_gui.safe_text import printable
 
 
+_TORCH_PREFIX = re.compile(r"^\[enforce fail at [^\]]*\][ .]*")  # c10's source location, not a reason
+
+
 class SaveError(UserFacingError):
     """A file that cannot be written where asked; the message gives the one-line reason."""
 
@@ -94,7 +97,7 @@ def _reason(exc: BaseException) -> str:
     """An exception as a short clause: the OS's words for an OSError, else its first line."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    text = str(exc).strip()
+    text = _TORCH_PREFIX.sub("", str(exc).strip())
     return printable(text.splitlines()[0]) if text else type(exc).__name__
 
 

@@ -145,21 +145,6 @@ def test_a_pickle_that_runs_code_is_refused_and_its_payload_never_runs(tmp_path)
     assert not marker.exists()
 
 
-def test_a_failed_save_leaves_the_existing_file_untouched(tmp_path, trained, monkeypatch):
-    path = save_checkpoint(trained, tmp_path / "keep.pt")
-    before = path.read_bytes()
-
-    def failing_save(obj, stream, *args, **kwargs):
-        stream.write(b"half a checkpoint")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(torch, "save", failing_save)
-    with pytest.raises(CheckpointError, match="No space left on device"):
-        save_checkpoint(trained, path)
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["keep.pt"]
-
-
 def test_saving_into_a_missing_folder_is_refused(tmp_path, trained):
     with pytest.raises(CheckpointError, match="does not exist"):
         save_checkpoint(trained, tmp_path / "no" / "such" / "model.pt")
