@@ -6,8 +6,9 @@ import re
 import unicodedata
 from typing import TextIO
 
-# ESC-introduced sequences: CSI (colours, cursor moves), OSC (titles, links) and two-character ones.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+# ESC-introduced sequences: CSI (colours, cursor moves), OSC (titles, links), then the short ones
+# (ESC c resets a terminal, ESC ( B picks a character set).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]?")
 
 
 def printable(text: object) -> str:
