@@ -145,8 +145,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     name = printable(source.name or source)
     try:
         return _interpret(load_plain(source, name), name)
+    except CheckpointError:
+        raise
     except UnreadableFile as exc:
         raise CheckpointError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the promise is one line for any file; the checks above name the usual faults
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{name} is a damaged checkpoint: {detail}") from None
 
 
 def _interpret(content: Any, name: str) -> Checkpoint:

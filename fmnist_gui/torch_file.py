@@ -118,6 +118,9 @@ def _walk(value: Any, name: str, depth: int, path: set[int], budget: list[int]) 
     if isinstance(value, torch.Tensor):
         if value.layout is not torch.strided or value.is_quantized:
             raise UnreadableFile(f"{name} holds a {value.layout} tensor; a checkpoint holds only dense tensors.")
+        if value.numel() * value.element_size() > value.untyped_storage().nbytes():
+            # Zero or overlapping strides: a few stored bytes posing as a huge tensor, which any check would expand.
+            raise UnreadableFile(f"{name} is damaged: a tensor claims more values than the file holds for it.")
         return
     if not isinstance(value, (dict, list, tuple)):
         raise UnreadableFile(f"{name} holds a {type(value).__name__}, which no checkpoint holds.")

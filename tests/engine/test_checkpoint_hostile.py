@@ -241,3 +241,12 @@ def test_control_characters_in_a_file_name_never_reach_the_message(tmp_path):
     path = tmp_path / "\x1b[2Jevil\rname.pt"
     path.write_bytes(b"not a checkpoint")
     assert refused(path).startswith("evil name.pt is not a PyTorch checkpoint")
+
+
+def test_a_tiny_tensor_posing_as_a_huge_one_is_refused_before_any_check_expands_it(tmp_path, payload):
+    huge_view = torch.zeros(1).expand(10**6, 10**6)  # 4 bytes stored, a terabyte claimed
+    state = payload["optimizer_state"]["state"]
+    state[next(iter(state))]["exp_avg"] = huge_view
+    torch.save(payload, tmp_path / "bad.pt")
+    assert (tmp_path / "bad.pt").stat().st_size < 20 * 2**20
+    refused(tmp_path / "bad.pt", "a tensor claims more values than the file holds")
