@@ -52,7 +52,8 @@ class StopOnSignals:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         for signum, previous in self._previous.items():
-            signal.signal(signum, previous)  # type: ignore[arg-type]
+            if previous is not None:  # None: a handler set outside Python, which cannot be put back from here
+                signal.signal(signum, previous)  # type: ignore[arg-type]
         self._previous.clear()
 
     @contextlib.contextmanager
