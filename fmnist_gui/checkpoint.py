@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
-import pickle
-from importlib import metadata
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+import numpy as np
 import torch
 from torch import nn
 
 import fmnist_gui
+from fmnist_gui import atomic, checks
 from fmnist_gui.config import TrainConfig, preset
-from fmnist_gui.data import CLASS_NAMES
+from fmnist_gui.data import CLASS_NAMES, NUM_CLASSES
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS, ModelSpec, get_model_spec
+from fmnist_gui.safe_text import printable
+from fmnist_gui.torch_file import UnreadableFile, load_plain
 
 if TYPE_CHECKING:
     from fmnist_gui.engine.events import EpochSummary
@@ -28,6 +32,9 @@ FORMAT_NAME = "fmnist-gui checkpoint"
 FORMAT_VERSION = 1
 ORIGIN_APP = "fmnist-gui"
 ORIGIN_STATE_DICT = "bare state_dict"
+REQUIRED_KEYS = ("config", "model_state", "optimizer_state", "scheduler_state", "epoch", "step", "history", "batch_history", "class_names")
+BATCH_KEYS = ("step", "loss", "lr")
+MAX_TEXT = 40  # characters of a class name, origin or version string
 
 
 class CheckpointError(UserFacingError):
@@ -76,15 +83,40 @@ def library_versions() -> dict[str, str]:
     return {"fmnist_gui": fmnist_gui.__version__, "torch": str(torch.__version__), "torchvision": torchvision_version}
 
 
+def check_save_target(path: str | os.PathLike[str]) -> Path:
+    """The real file a save to `path` would write; CheckpointError if it cannot be (see atomic.check_save_target).
+
+    Call it before work whose result would be lost, as the command line does before training.
+    """
+    with _as_checkpoint_error():
+        return atomic.check_save_target(path)
+
+
 def save_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> Path:
-    """Write atomically: a temporary file beside the target, then os.replace."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise CheckpointError(f"Cannot save to {target}: it is a folder.")
-    if not target.parent.is_dir():
-        raise CheckpointError(f"Cannot save to {target}: the folder {target.parent} does not exist.")
+    """Write atomically, through a symlink to its target: any failure is a CheckpointError and keeps the old file."""
+    payload = _payload(checkpoint)
+
+    def write(stream: BinaryIO) -> None:
+        buffer = io.BytesIO()  # serialised first, so a full disk surfaces as the OS's own error on write
+        torch.save(payload, buffer)
+        stream.write(buffer.getbuffer())
+
+    with _as_checkpoint_error():
+        return atomic.write_atomically(path, write)
+
+
+@contextlib.contextmanager
+def _as_checkpoint_error() -> Iterator[None]:
+    try:
+        yield
+    except atomic.SaveError as exc:
+        raise CheckpointError(str(exc)) from None
+
+
+def _payload(checkpoint: Checkpoint) -> dict[str, Any]:
+    """The file's content: plain containers and tensors only, so weights-only loading reads it."""
     spec = checkpoint.spec
-    payload = {
+    return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "model_name": spec.name,
@@ -101,72 +133,63 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> Pat
         "versions": dict(checkpoint.versions or library_versions()),
         "origin": checkpoint.origin,
     }
-    try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise CheckpointError(f"Cannot save to {target}: {exc.strerror or exc}.") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(payload, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, _file_mode(target))  # mkstemp makes it private; a saved model is an ordinary file
-        os.replace(temporary, target)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise CheckpointError(f"Cannot save to {target}: {exc.strerror or exc}.") from None
-        raise
-    return target
-
-
-def _file_mode(target: Path) -> int:
-    """The mode an overwritten file had, or what a newly created file gets under the umask."""
-    if target.exists():
-        return target.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """Read a checkpoint of ours or a bare state_dict; never runs code from the file."""
+    """Read a checkpoint of ours or a bare state_dict, checked whole; never runs code from the file.
+
+    Any bad file, however damaged or crafted, raises CheckpointError with one line; a returned
+    checkpoint's weights are proven to load into its architecture, so build_model needs no try.
+    """
     source = Path(path).expanduser()
-    name = source.name or str(source)
-    if source.is_dir():
-        raise CheckpointError(f"{name} is a folder, not a checkpoint file.")
-    if not source.exists():
-        raise CheckpointError(f"{source} does not exist.")
+    name = printable(source.name or source)
     try:
-        if source.stat().st_size == 0:
-            raise CheckpointError(f"{name} is empty: it holds no model weights.")
-        # weights_only refuses any object but tensors and plain containers, so loading runs no code.
-        content = torch.load(source, map_location="cpu", weights_only=True)
+        return _interpret(load_plain(source, name), name)
     except CheckpointError:
         raise
-    except pickle.UnpicklingError as exc:
-        if "GLOBAL" in str(exc) or "Unsupported class" in str(exc):  # a reference to code, refused
-            raise CheckpointError(
-                f"{name} was refused: it holds Python objects that could run code when loaded, "
-                "not only weights."
-            ) from None
-        raise CheckpointError(f"{name} is not a PyTorch checkpoint (or it is damaged).") from None
-    except PermissionError:
-        raise CheckpointError(f"{name} cannot be read: permission denied.") from None
-    except (RuntimeError, EOFError, OSError, ValueError, UnicodeDecodeError, KeyError, IndexError):
-        raise CheckpointError(f"{name} is not a PyTorch checkpoint, or it is truncated or damaged.") from None
-    return _interpret(content, name)
+    except UnreadableFile as exc:
+        raise CheckpointError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the promise is one line for any file; the checks above name the usual faults
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{name} is a damaged checkpoint: {detail}") from None
 
 
 def _interpret(content: Any, name: str) -> Checkpoint:
-    if isinstance(content, dict) and content.get("format") == FORMAT_NAME:
-        return _from_payload(content, name)
-    state = _find_state_dict(content)
-    if state is None:
-        raise CheckpointError(f"{name} is not a checkpoint: it holds no model weights.")
-    model_name = match_architecture(state, name)
-    config = preset("quickstart") if model_name == "quickstart-mlp" else TrainConfig(model=model_name)
-    return Checkpoint(config=config, model_state=_strip_prefix(state), origin=ORIGIN_STATE_DICT)
+    if isinstance(content, dict) and isinstance(content.get("format"), str) and content["format"] == FORMAT_NAME:
+        checkpoint = _from_payload(content, name)
+    else:
+        found = _find_state_dict(content)
+        if found is None:
+            raise CheckpointError(f"{name} is not a checkpoint: it holds no model weights.")
+        state = _checked_weights(found, name)
+        model_name = match_architecture(state, name)
+        config = preset("quickstart") if model_name == "quickstart-mlp" else TrainConfig(model=model_name)
+        checkpoint = Checkpoint(config=config, model_state=state, origin=ORIGIN_STATE_DICT)
+    _prove_weights_fit(checkpoint, name)
+    return checkpoint
+
+
+def _checked_weights(state: Mapping[Any, torch.Tensor], name: str) -> dict[str, torch.Tensor]:
+    """The weights with any wrapper prefix removed, once every name is text and every value finite."""
+    for key, tensor in state.items():
+        if not isinstance(key, str):
+            raise CheckpointError(f"{name} is damaged: a weight is named {checks.shown(key)}, not by its layer.")
+        if (tensor.is_floating_point() or tensor.is_complex()) and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{name} holds NaN or infinite weights (in {printable(key)}); it cannot be used.")
+    return _strip_prefix(state)
+
+
+def _prove_weights_fit(checkpoint: Checkpoint, name: str) -> None:
+    """Load the weights into the architecture on the CPU, so later builds cannot fail on the file."""
+    expected = checkpoint.spec.build().state_dict()
+    for key, tensor in checkpoint.model_state.items():
+        if expected[key].is_floating_point() and not tensor.is_floating_point():
+            raise CheckpointError(f"{name} holds {printable(key)} as {tensor.dtype}, not as real-valued weights.")
+    try:
+        checkpoint.build_model("cpu")
+    except Exception as exc:  # noqa: BLE001 - whatever load_state_dict objects to, it is the file's fault
+        reason = printable(str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__)
+        raise CheckpointError(f"{name} holds weights that do not fit {checkpoint.config.model}: {reason}") from None
 
 
 def _find_state_dict(content: Any) -> dict[str, torch.Tensor] | None:
@@ -218,40 +241,133 @@ def _first_difference(expected: dict[str, tuple[int, ...]], found: dict[str, tup
 
 def _from_payload(content: dict[str, Any], name: str) -> Checkpoint:
     version = content.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise CheckpointError(f"{name} is a damaged fmnist-gui checkpoint: its format version is {checks.shown(version)}.")
+    if version > FORMAT_VERSION:
         raise CheckpointError(f"{name} was written by a newer fmnist-gui (format {version}); update the app to open it.")
     try:
-        config = TrainConfig.from_dict(dict(content["config"]))
-        state = content["model_state"]
-        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-            raise TypeError
-        model_name = match_architecture(state, name)
-        if model_name != config.model:
-            raise CheckpointError(f"{name} says it holds a {config.model} but its weights are those of {model_name}.")
-        return Checkpoint(
-            config=config,
-            model_state=state,
-            optimizer_state=content.get("optimizer_state"),
-            scheduler_state=content.get("scheduler_state"),
-            epoch=int(content.get("epoch", 0)),
-            step=int(content.get("step", 0)),
-            history=_history_from(content.get("history") or []),
-            batch_history=dict(content.get("batch_history") or {}),
-            class_names=tuple(content.get("class_names") or CLASS_NAMES),
-            versions=dict(content.get("versions") or {}),
-            origin=str(content.get("origin", ORIGIN_APP)),
-        )
-    except CheckpointError:
-        raise
-    except (KeyError, TypeError, ValueError, UserFacingError) as exc:
-        detail = f": {exc}" if isinstance(exc, UserFacingError) else ""
-        raise CheckpointError(f"{name} is a damaged fmnist-gui checkpoint{detail}") from None
+        return _checkpoint_from(content, name)
+    except ValueError as exc:
+        raise CheckpointError(f"{name} is a damaged fmnist-gui checkpoint: {str(exc).rstrip('.')}.") from None
+
+
+def _checkpoint_from(content: dict[str, Any], name: str) -> Checkpoint:
+    """Every field checked; ValueError names the first that is wrong."""
+    missing = [key for key in REQUIRED_KEYS if key not in content]
+    if missing:
+        raise ValueError(f"it lacks its {missing[0]}")
+    config = _config_from(content["config"])
+    raw_state = checks.mapping(content["model_state"], "model_state")
+    if not raw_state or not all(isinstance(v, torch.Tensor) for v in raw_state.values()):
+        raise ValueError("its model_state does not hold only tensors")
+    state = _checked_weights(raw_state, name)
+    model_name = match_architecture(state, name)
+    if model_name != config.model:
+        raise CheckpointError(f"{name} says it holds a {config.model} but its weights are those of {model_name}.")
+    return Checkpoint(
+        config=config,
+        model_state=state,
+        optimizer_state=_optimizer_state_from(content["optimizer_state"]),
+        scheduler_state=None if content["scheduler_state"] is None else checks.mapping(content["scheduler_state"], "scheduler_state"),
+        epoch=checks.whole(content["epoch"], "epoch"),
+        step=checks.whole(content["step"], "step"),
+        history=_history_from(content["history"]),
+        batch_history=_batch_history_from(content["batch_history"]),
+        class_names=_class_names_from(content["class_names"]),
+        versions=_versions_from(content.get("versions", {})),
+        origin=_short_text(content.get("origin", ORIGIN_APP), "origin"),
+    )
+
+
+def _config_from(raw: Any) -> TrainConfig:
+    values = checks.mapping(raw, "config")
+    try:
+        return TrainConfig.from_dict(values)
+    except UserFacingError as exc:
+        raise ValueError(f"its config is invalid: {exc}") from None
+    except TypeError:  # e.g. an unhashable model name
+        raise ValueError("its config holds values of the wrong type") from None
+
+
+def _optimizer_state_from(raw: Any) -> dict[str, Any] | None:
+    """None, or an optimizer's state_dict: a state per parameter, its groups, all values finite."""
+    if raw is None:
+        return None
+    state = checks.mapping(raw, "optimizer_state")
+    checks.mapping(state.get("state"), "optimizer_state's state")
+    for group in checks.sequence(state.get("param_groups"), "optimizer_state's param_groups"):
+        checks.mapping(group, "an optimizer parameter group")
+    if not all(bool(torch.isfinite(t).all()) for t in _float_tensors(state)):
+        raise ValueError("its optimizer state holds NaN or infinite values")
+    return state
+
+
+def _float_tensors(value: Any) -> Iterator[torch.Tensor]:
+    """Every floating-point tensor inside plain containers (already checked to nest shallowly)."""
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point():
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _float_tensors(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _float_tensors(item)
 
 
 def _history_from(raw: Any) -> tuple[EpochSummary, ...]:
     # Imported here: fmnist_gui.engine imports this module, so a top-level import would be circular.
     from fmnist_gui.engine.events import EpochSummary
 
-    if not isinstance(raw, list):
-        raise ValueError("the history is not a list")
-    return tuple(EpochSummary.from_dict(entry) for entry in raw)
+    summaries = []
+    for number, entry in enumerate(checks.sequence(raw, "history"), start=1):
+        try:
+            summaries.append(EpochSummary.from_dict(entry))
+        except ValueError as exc:
+            raise ValueError(f"its history entry {number} is wrong: {exc}") from None
+    return tuple(summaries)
+
+
+def _batch_history_from(raw: Any) -> dict[str, list[float]]:
+    """Empty, or equally long lists of steps, losses and rates: non-negative finite numbers."""
+    history = checks.mapping(raw, "batch_history")
+    if not history:
+        return {}
+    if sorted(history, key=str) != sorted(BATCH_KEYS):
+        raise ValueError(f"its batch_history must hold {', '.join(BATCH_KEYS)}")
+    lists = {key: _numbers(history[key], f"batch_history's {key}", whole=key == "step") for key in BATCH_KEYS}
+    if len({len(values) for values in lists.values()}) != 1:
+        raise ValueError("its batch_history lists differ in length")
+    return lists
+
+
+def _numbers(raw: Any, what: str, whole: bool) -> list[float]:
+    """A list of non-negative finite numbers (whole ones when `whole`), checked at numpy speed."""
+    values = checks.sequence(raw, what)
+    allowed = {int} if whole else {int, float}
+    wrong = next((v for v in values if type(v) not in allowed), None)
+    if wrong is not None:
+        raise ValueError(f"{what} holds {checks.shown(wrong)}, not only {'whole ' if whole else ''}numbers")
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(f"{what} holds a number too large") from None
+    if not (np.isfinite(array).all() and (array >= 0).all()):
+        raise ValueError(f"{what} holds negative, NaN or infinite numbers")
+    return values
+
+
+def _class_names_from(raw: Any) -> tuple[str, ...]:
+    return tuple(_short_text(name, "a class name") for name in checks.sequence(raw, "class_names", NUM_CLASSES))
+
+
+def _versions_from(raw: Any) -> dict[str, str]:
+    versions = checks.mapping(raw, "versions")
+    return {_short_text(k, "a library name"): _short_text(v, "a library version") for k, v in versions.items()}
+
+
+def _short_text(raw: Any, what: str) -> str:
+    """Text a window or terminal shows: 1 to 40 printable characters."""
+    if not isinstance(raw, str) or not 0 < len(raw) <= MAX_TEXT or printable(raw) != raw:
+        raise ValueError(f"{what} must be 1 to {MAX_TEXT} printable characters, not {checks.shown(raw)}")
+    return raw

@@ -14,6 +14,14 @@ def shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def kind(value: Any) -> str:
+    """What sort of value this is, in words: "None", "text", "a number", "a dict" …"""
+    if value is None:
+        return "None"
+    names = {bool: "true/false", str: "text", bytes: "bytes", int: "a number", float: "a number", dict: "a dict"}
+    return next((name for type_, name in names.items() if isinstance(value, type_)), f"a {type(value).__name__}")
+
+
 def whole(value: Any, what: str, minimum: int = 0, maximum: int = 2**63 - 1) -> int:
     """`value` if it is an int (not a bool) from `minimum` to `maximum`."""
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
@@ -33,7 +41,7 @@ def finite(value: Any, what: str, low: float = -math.inf, high: float = math.inf
 def sequence(value: Any, what: str, length: int | None = None) -> list[Any]:
     """`value` as a list if it is a list or tuple (of exactly `length` items when given)."""
     if not isinstance(value, (list, tuple)):
-        raise ValueError(f"{what} must be a list, not {type(value).__name__}")
+        raise ValueError(f"{what} must be a list, not {kind(value)}")
     if length is not None and len(value) != length:
         raise ValueError(f"{what} must have {length} entries, not {len(value)}")
     return list(value)
@@ -42,5 +50,5 @@ def sequence(value: Any, what: str, length: int | None = None) -> list[Any]:
 def mapping(value: Any, what: str) -> dict[Any, Any]:
     """`value` if it is a dict."""
     if not isinstance(value, dict):
-        raise ValueError(f"{what} must be a dict, not {type(value).__name__}")
+        raise ValueError(f"{what} must be a dict, not {kind(value)}")
     return value

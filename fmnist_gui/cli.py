@@ -8,14 +8,18 @@ import math
 import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_FAILURE = 1  # the command ran and failed: a bad file, a missing device, a full disk …
+EXIT_USAGE = 2  # the command line itself is wrong, as argparse reports it
+EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129
 COMMANDS = ("gui", "train", "evaluate", "predict", "devices", "data")
+
+
+class UsageError(Exception):
+    """An option value the command cannot use: reported like argparse's own errors, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weight-decay", type=float)
     train.add_argument("--schedule", choices=SCHEDULES)
     train.add_argument("--seed", type=int)
-    train.add_argument("--device", help="cpu, cuda, cuda:N or mps (see `fmnist-gui devices`)")
+    train.add_argument("--device", type=_device_name, help="cpu, cuda, cuda:N or mps (see `fmnist-gui devices`)")
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None, help="random flips and shifts")
     train.add_argument("--resume", metavar="FILE", help="continue training from this checkpoint")
     train.add_argument("--json", action="store_true", help="print one JSON object per epoch")
@@ -54,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="test loss and accuracy of a checkpoint")
     evaluate.add_argument("checkpoint")
     evaluate.add_argument("--json", action="store_true")
-    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument("--device", type=_device_name, default="cpu")
     evaluate.add_argument("--data-dir")
 
     predict = commands.add_parser("predict", help="the top 3 classes for image files")
@@ -66,6 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="where Fashion-MNIST is found, after checking it")
     data.add_argument("--data-dir")
     return parser
+
+
+def _device_name(text: str) -> str:
+    """argparse type for --device: a malformed name is a usage error, as a bad number is."""
+    from fmnist_gui.devices import check_device_syntax
+    from fmnist_gui.errors import UserFacingError
+
+    try:
+        check_device_syntax(text)
+    except UserFacingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def prefer_sleeping_threads() -> None:
@@ -85,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments.insert(0, "gui")  # `fmnist-gui model.pt`, as a file manager or the .desktop entry runs it
     if not arguments or arguments[0] == "gui":
         prefer_sleeping_threads()
-    args = build_parser().parse_args(arguments)
+    parser = build_parser()
+    args = parser.parse_args(arguments)
     handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "devices": _devices, "data": _data}
     try:
         if args.command in (None, "gui"):
@@ -93,12 +110,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_app(getattr(args, "checkpoint", None))
         return handlers[args.command](args)
+    except UsageError as exc:
+        parser.error(str(exc))  # one line, exit code 2
     except UserFacingError as exc:
-        print(f"fmnist-gui: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:  # the reader left early, as `| head` does: nothing went wrong here
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        say_error(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt as exc:  # Ctrl+C outside training, or twice during it: no traceback
+        say_error("interrupted; nothing was saved." if args.command == "train" else "interrupted.")
+        return 128 + getattr(exc, "signum", signal.SIGINT)
+    finally:
+        _quiet_closed_stdout()
+
+
+def say_error(message: str) -> None:
+    """The one line a failure prints on stderr, whatever the message holds."""
+    from fmnist_gui.safe_text import printable, say
+
+    say(f"fmnist-gui: error: {printable(message)}", sys.stderr)
+
+
+def _quiet_closed_stdout() -> None:
+    """A reader that left early (`| head`) is not an error: send what is still buffered nowhere."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
 
 
 def _train_config(args: argparse.Namespace, base: Any) -> Any:
@@ -108,43 +147,74 @@ def _train_config(args: argparse.Namespace, base: Any) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from fmnist_gui.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-    from fmnist_gui.config import preset
+    from fmnist_gui.checkpoint import check_save_target, load_checkpoint
+    from fmnist_gui.config import ConfigError, preset
     from fmnist_gui.data import load_fashion_mnist
     from fmnist_gui.devices import resolve_device
     from fmnist_gui.engine import FinishReason, Trainer
     from fmnist_gui.progress import ConsoleProgress
+    from fmnist_gui.signals import StopOnSignals
 
     out = Path(args.out).expanduser()
-    if out.is_dir() or not out.parent.is_dir():
-        raise CheckpointError(f"Cannot save to {out}: {'it is a folder' if out.is_dir() else 'its folder does not exist'}.")
+    check_save_target(out)  # before training: a run whose result cannot be written is not started
     resume = load_checkpoint(args.resume) if args.resume else None
-    base = resume.config if resume else preset(args.preset)
-    config = _train_config(args, base)
+    try:
+        config = _train_config(args, resume.config if resume else preset(args.preset))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     resolve_device(config.device)
     data = load_fashion_mnist(args.data_dir)
     trainer = Trainer(config, data, [ConsoleProgress(json_lines=args.json)], resume_from=resume)
-
-    def request_stop(signum: int, frame: Any) -> None:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl+C quits at once
-        print("\nStopping at the next batch; what was trained will be saved (Ctrl+C again to quit now).", file=sys.stderr)
-        trainer.stop()
-
-    in_main_thread = threading.current_thread() is threading.main_thread()  # signal.signal works only there
-    previous = signal.signal(signal.SIGINT, request_stop) if in_main_thread else None
-    try:
+    with StopOnSignals(trainer.stop, sys.stderr) as signals:
         result = trainer.fit()
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGINT, previous)
-    checkpoint = trainer.checkpoint()
-    if checkpoint is not None and result.reason is not FinishReason.FAILED:
-        save_checkpoint(checkpoint, out)
-        print(f"Saved {out} (epoch {checkpoint.epoch}).", file=sys.stderr)
+        checkpoint = trainer.checkpoint()
+        saved = True
+        if checkpoint is not None and result.reason is not FinishReason.FAILED:
+            with signals.saving():
+                saved = _save_or_fall_back(checkpoint, out)
     if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
-        print(f"fmnist-gui: error: {result.message}", file=sys.stderr)
-        return EXIT_USAGE
+        say_error(result.message)
+        return EXIT_FAILURE
+    if not saved:
+        return EXIT_FAILURE
+    if signals.exit_code is not None:
+        return signals.exit_code
     return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def _save_or_fall_back(checkpoint: Any, out: Path) -> bool:
+    """Save to `out`; if that fails, save to a spare file and say where, so the run is never lost."""
+    from fmnist_gui.checkpoint import CheckpointError, save_checkpoint
+    from fmnist_gui.safe_text import printable, say
+
+    try:
+        save_checkpoint(checkpoint, out)
+    except CheckpointError as failure:
+        try:
+            spare = save_checkpoint(checkpoint, fallback_path(out))
+        except CheckpointError as second:
+            say_error(f"{failure} The trained model could not be saved elsewhere either: {second}")
+        else:
+            say_error(f"{failure} The trained model was saved to {spare} instead.")
+        return False
+    say(f"Saved {printable(out)} (epoch {checkpoint.epoch}).", sys.stderr)
+    return True
+
+
+def fallback_path(out: Path) -> Path:
+    """Where a model goes when its --out cannot be written: the user's cache folder, else the temp folder."""
+    import tempfile
+    import time
+
+    name = f"{out.stem or 'model'}-unsaved-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.pt"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fmnist-gui" / "unsaved"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        if os.access(cache, os.W_OK | os.X_OK):
+            return cache / name
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir()) / name
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -152,6 +222,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from fmnist_gui.data import load_fashion_mnist
     from fmnist_gui.devices import resolve_device
     from fmnist_gui.engine.evaluation import evaluate
+    from fmnist_gui.safe_text import printable
 
     checkpoint = load_checkpoint(args.checkpoint)
     device = resolve_device(args.device)
@@ -163,7 +234,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(json.dumps({"model": checkpoint.config.model, "epoch": checkpoint.epoch, "test_loss": result.loss,
                           "test_accuracy": result.accuracy, "per_class_accuracy": per_class}))
         return 0
-    print(f"{Path(args.checkpoint).name}: {checkpoint.config.model}, epoch {checkpoint.epoch}")
+    print(f"{printable(Path(args.checkpoint).name)}: {checkpoint.config.model}, epoch {checkpoint.epoch}")
     print(f"test loss {result.loss:.4f}   test accuracy {result.accuracy:.2f}%   ({len(data.test_labels)} images)")
     for name, value in per_class.items():
         print(f"  {name:<12} {'—' if value is None else f'{value:6.2f}%'}")
@@ -181,6 +252,7 @@ def _predict(args: argparse.Namespace) -> int:
     from fmnist_gui.checkpoint import load_checkpoint
     from fmnist_gui.engine.evaluation import predict_probabilities
     from fmnist_gui.imaging import load_as_fashion_mnist
+    from fmnist_gui.safe_text import printable
 
     checkpoint = load_checkpoint(args.checkpoint)
     images = [load_as_fashion_mnist(path) for path in args.images]  # all checked before any output
@@ -192,7 +264,7 @@ def _predict(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"image": path, "top3": [{"class": c, "probability": p} for c, p in ranked]}))
         else:
-            print(f"{path}: " + ", ".join(f"{c} {100 * p:.1f}%" for c, p in ranked))
+            print(f"{printable(path)}: " + ", ".join(f"{c} {100 * p:.1f}%" for c, p in ranked))
     return 0
 
 
@@ -206,7 +278,8 @@ def _devices(args: argparse.Namespace) -> int:
 
 def _data(args: argparse.Namespace) -> int:
     from fmnist_gui.data import load_fashion_mnist
+    from fmnist_gui.safe_text import printable
 
     data = load_fashion_mnist(args.data_dir)
-    print(f"Fashion-MNIST in {data.source}: {len(data.train_labels)} training and {len(data.test_labels)} test images.")
+    print(f"Fashion-MNIST in {printable(data.source)}: {len(data.train_labels)} training and {len(data.test_labels)} test images.")
     return 0

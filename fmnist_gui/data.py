@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
+import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,22 +95,47 @@ def _idx_file(directory: Path, stem: str) -> Path | None:
 
 
 def find_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The first folder holding all four files; a named folder that lacks them is an error."""
+    """The first folder holding all four files; a named folder (or FMNIST_DATA) that lacks them is an error."""
     if data_dir is not None:
         explicit = search_dirs(data_dir)[:3]  # the folder, its FashionMNIST/raw and raw
         for directory in explicit:
             if _has_all_files(directory):
                 return directory
-        if not Path(data_dir).expanduser().is_dir():
-            raise DataError(f"The data folder {data_dir} does not exist; {INSTALL_HINT}.")
+        problem = _not_a_folder(Path(data_dir).expanduser())
+        if problem:
+            raise DataError(f"The data folder {data_dir} {problem}; {INSTALL_HINT}.")
         raise DataError(
             f"The data folder {data_dir} does not hold the Fashion-MNIST files "
             f"({', '.join(_missing_files(Path(data_dir).expanduser()))} missing); {INSTALL_HINT}."
         )
+    _check_environment_folder()
     for directory in search_dirs():
         if _has_all_files(directory):
             return directory
     raise DataError(f"Fashion-MNIST was not found; {INSTALL_HINT}.")
+
+
+def _check_environment_folder() -> None:
+    """A FMNIST_DATA that names no folder is a mistake to report, not a path to skip silently."""
+    value = os.environ.get("FMNIST_DATA")
+    problem = _not_a_folder(Path(value).expanduser()) if value else None
+    if problem:
+        raise DataError(f"FMNIST_DATA points at {value}, which {problem}.")
+
+
+def _not_a_folder(path: Path) -> str | None:
+    """Why `path` cannot be searched ("does not exist", "is not a folder" …), or None for a folder."""
+    try:
+        mode = os.stat(path).st_mode  # follows links, so a link to a folder is a folder
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a loop of symbolic links"
+        return f"cannot be opened ({exc.strerror or exc})"
+    except ValueError:  # a NUL in the value
+        return "is not a valid path"
+    return None if stat.S_ISDIR(mode) else "is not a folder"
 
 
 def _has_all_files(directory: Path) -> bool:
@@ -119,21 +147,23 @@ def _missing_files(directory: Path) -> list[str]:
     return [stem for stem in stems if _idx_file(directory, stem) is None]
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limit: int) -> bytes:
+    """The file's bytes, inflated when it is .gz; reading stops past `limit`, so a gz bomb cannot fill memory."""
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as handle:
-                return handle.read()
-        return path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")) as handle:
+            raw = handle.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path} cannot be read ({exc}); {INSTALL_HINT}.") from None
+    if len(raw) > limit:
+        raise DataError(f"{path} holds more than the {limit:,} bytes a Fashion-MNIST file can; it is not Fashion-MNIST.")
+    return raw
 
 
-def read_idx(path: Path, magic: int, item_shape: tuple[int, ...]) -> np.ndarray:
-    """One IDX file as a uint8 array, after checking its magic number, dimensions and length."""
-    raw = _read_bytes(path)
+def read_idx(path: Path, magic: int, item_shape: tuple[int, ...], max_items: int) -> np.ndarray:
+    """One IDX file of at most `max_items` items as a uint8 array, after checking its magic number, dimensions and length."""
     ndim = 1 + len(item_shape)
     header_size = 4 + 4 * ndim
+    raw = _read_bytes(path, header_size + max_items * int(np.prod(item_shape)))
     if len(raw) < header_size:
         raise DataError(f"{path} is truncated: {len(raw)} bytes is shorter than an IDX header.")
     found_magic = int.from_bytes(raw[:4], "big")
@@ -161,8 +191,8 @@ def load_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     if images_path is None or labels_path is None:
         missing = images_stem if images_path is None else labels_stem
         raise DataError(f"{directory / missing}(.gz) is missing; {INSTALL_HINT}.")
-    images = read_idx(images_path, IMAGES_MAGIC, (IMAGE_SIDE, IMAGE_SIDE))
-    labels = read_idx(labels_path, LABELS_MAGIC, ())
+    images = read_idx(images_path, IMAGES_MAGIC, (IMAGE_SIDE, IMAGE_SIDE), FULL_COUNTS[split])
+    labels = read_idx(labels_path, LABELS_MAGIC, (), FULL_COUNTS[split])
     if len(images) != len(labels):
         raise DataError(
             f"{images_path.name} holds {len(images)} images but {labels_path.name} "

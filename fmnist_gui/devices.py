@@ -11,7 +11,7 @@ import torch
 
 from fmnist_gui.errors import UserFacingError
 
-DEVICE_PATTERN = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
+DEVICE_PATTERN = re.compile(r"cpu|mps|cuda(:[0-9]+)?")  # matched whole: "$" would let "cpu\n" through
 
 
 class DeviceError(UserFacingError):
@@ -54,8 +54,9 @@ def best_device() -> str:
 
 
 def check_device_syntax(name: str) -> None:
-    if not DEVICE_PATTERN.match(name):
-        raise DeviceError(f"'{name}' is not a device name; use cpu, cuda, cuda:N or mps.")
+    """Refuse anything but cpu, mps, cuda and cuda:N, exactly (no trailing newline, no Unicode digits)."""
+    if not isinstance(name, str) or not DEVICE_PATTERN.fullmatch(name):
+        raise DeviceError(f"{name!r} is not a device name; use cpu, cuda, cuda:N or mps.")
 
 
 def resolve_device(name: str) -> torch.device:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from torchvision.transforms.v2 import functional as TF
 
 from fmnist_gui.data import IMAGE_SIDE
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.safe_text import printable
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+MAX_PIXELS = 40_000_000  # a 28x28 classifier needs nothing near it; Pillow's own limit is 89 million
+JPEG_DRAFT_SIDE = 512  # pixels: plenty to find and fit an item into 28x28
 
 
 class ImageError(UserFacingError):
@@ -24,25 +28,45 @@ def read_grayscale(path: str | os.PathLike[str]) -> np.ndarray:
     """A PNG, JPEG, GIF or WebP file as an (H, W) uint8 luminance array.
 
     Transparent pixels become white, as the background of a product photo; an animated
-    image gives its first frame; a photo is turned upright by its EXIF orientation.
+    image gives its first frame; a photo is turned upright by its EXIF orientation. The size
+    is checked before any pixel is decoded, and a JPEG is decoded at a reduced scale.
     """
     source = Path(path).expanduser()
+    name = printable(source.name or source)
     if source.is_dir():
-        raise ImageError(f"{source.name} is a folder, not an image file.")
+        raise ImageError(f"{name} is a folder, not an image file.")
     if not source.exists():
-        raise ImageError(f"{source} does not exist.")
+        raise ImageError(f"{printable(source)} does not exist.")
     try:
         if source.stat().st_size == 0:
-            raise ImageError(f"{source.name} is empty: it is not an image.")
-        with Image.open(source) as image:
-            image.seek(0)
-            return luminance(ImageOps.exif_transpose(image))
+            raise ImageError(f"{name} is empty: it is not an image.")
+        with warnings.catch_warnings():  # Pillow warns about large images; the check below says it in one line
+            warnings.simplefilter("ignore")
+            with Image.open(source) as image:
+                _check_size(image, name)
+                image.seek(0)
+                if image.format == "JPEG":
+                    image.draft("L", (JPEG_DRAFT_SIDE, JPEG_DRAFT_SIDE))  # decode at 1/2 … 1/8 scale when that is enough
+                return luminance(ImageOps.exif_transpose(image))
     except ImageError:
         raise
     except PermissionError:
-        raise ImageError(f"{source.name} cannot be read: permission denied.") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        raise ImageError(f"{source.name} is not an image this app can read (PNG, JPEG, GIF or WebP).") from None
+        raise ImageError(f"{name} cannot be read: permission denied.") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{name} is too large: more than {MAX_PIXELS // 1_000_000} million pixels.") from None
+    except MemoryError:
+        raise ImageError(f"{name} is too large to open.") from None
+    except Exception:  # noqa: BLE001 - whatever a damaged or crafted file makes Pillow raise, one line
+        raise ImageError(f"{name} is not an image this app can read (PNG, JPEG, GIF or WebP).") from None
+
+
+def _check_size(image: Image.Image, name: str) -> None:
+    """Refuse a picture whose header declares more pixels than a 28x28 classifier could use, before decoding."""
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{name} is {width}x{height} pixels, more than the {MAX_PIXELS // 1_000_000} million this app opens."
+        )
 
 
 def luminance(image: Image.Image) -> np.ndarray:

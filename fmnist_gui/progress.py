@@ -8,6 +8,7 @@ from typing import TextIO
 
 from fmnist_gui.engine.callbacks import Callback
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, RunFinished, RunStarted
+from fmnist_gui.safe_text import printable, say
 
 
 def format_duration(seconds: float) -> str:
@@ -18,13 +19,18 @@ def format_duration(seconds: float) -> str:
 
 
 class ConsoleProgress(Callback):
-    """Writes a live line to stderr (on a terminal) and one summary or JSON object per epoch to stdout."""
+    """Writes a live line to stderr (on a terminal) and one summary or JSON object per epoch to stdout.
+
+    A stream that closes (`train --json | head -1`, a terminal that hung up) is left alone from
+    then on: the run goes on and still saves.
+    """
 
     def __init__(self, json_lines: bool = False, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.json_lines = json_lines
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.live = self.err.isatty()
+        self.live = _is_terminal(self.err)
+        self.closed: set[int] = set()  # ids of the streams that refused a write
         self._line_width = 0
         self._epochs = 0
 
@@ -32,11 +38,11 @@ class ConsoleProgress(Callback):
         c = run.config
         self._epochs = c.epochs
         resumed = f", resuming after epoch {run.start_epoch}" if run.start_epoch else ""
-        print(
-            f"Training {c.model} ({run.parameter_count:,} parameters) on {run.device_name}: {c.optimizer} lr {c.lr:g}, "
+        self._write(
+            self.err,
+            f"Training {c.model} ({run.parameter_count:,} parameters) on {printable(run.device_name)}: {c.optimizer} lr {c.lr:g}, "
             f"batch {c.batch_size}, {c.epochs} epochs, {c.schedule} schedule{', augmented' if c.augment else ''}, "
             f"seed {c.seed}{resumed}; {run.train_size} training / {run.test_size} test images.",
-            file=self.err,
         )
 
     def on_batch_end(self, record: BatchRecord) -> None:
@@ -47,28 +53,37 @@ class ConsoleProgress(Callback):
             f"loss {record.loss:.4f} acc {record.accuracy:.1f}% {record.samples_per_second:,.0f} img/s "
             f"ETA {format_duration(record.eta_seconds)}"
         )
-        self.err.write("\r" + line.ljust(self._line_width))
-        self.err.flush()
+        self._write(self.err, "\r" + line.ljust(self._line_width), end="")
         self._line_width = len(line)
 
     def on_epoch_end(self, record: EpochRecord) -> None:
         self._clear_line()
         if self.json_lines:
             entry = {key: value for key, value in record.summary().to_dict().items() if key != "confusion"}
-            print(json.dumps(entry), file=self.out, flush=True)
+            self._write(self.out, json.dumps(entry))
             return
-        print(
+        self._write(
+            self.out,
             f"epoch {record.epoch}/{record.epochs}: train loss {record.train_loss:.4f} acc {record.train_accuracy:.2f}% | "
             f"test loss {record.test_loss:.4f} acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s",
-            file=self.out,
-            flush=True,
         )
 
     def on_fit_end(self, result: RunFinished) -> None:
         self._clear_line()
-        print(f"{result.reason.value}: {result.message} ({format_duration(result.elapsed)})", file=self.err)
+        self._write(self.err, f"{result.reason.value}: {result.message} ({format_duration(result.elapsed)})")
 
     def _clear_line(self) -> None:
         if self.live and self._line_width:
-            self.err.write("\r" + " " * self._line_width + "\r")
+            self._write(self.err, "\r" + " " * self._line_width + "\r", end="")
             self._line_width = 0
+
+    def _write(self, stream: TextIO, text: str, end: str = "\n") -> None:
+        if id(stream) not in self.closed and not say(text, stream, end):
+            self.closed.add(id(stream))
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False

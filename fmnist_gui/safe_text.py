@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TextIO
 
-# ESC-introduced sequences: CSI (colours, cursor moves), OSC (titles, links) and two-character ones.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+# ESC-introduced sequences: CSI (colours, cursor moves), OSC (titles, links), then the short ones
+# (ESC c resets a terminal, ESC ( B picks a character set).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]?")
 
 
 def printable(text: object) -> str:
@@ -26,3 +28,17 @@ def printable(text: object) -> str:
         elif category[0] != "C":
             kept.append(char)
     return "".join(kept)
+
+
+def say(text: str, stream: TextIO, end: str = "\n") -> bool:
+    """Write and flush `text`; False, not an exception, when the stream is closed.
+
+    A reader that left early (`| head -1`) or a terminal that hung up must not end a run
+    that can still save its result.
+    """
+    try:
+        stream.write(text + end)
+        stream.flush()
+    except (OSError, ValueError):  # BrokenPipeError, EIO after a hang-up, or a closed file object
+        return False
+    return True

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
+import zipfile
 
 import pytest
 import torch
@@ -143,35 +145,40 @@ def test_a_pickle_that_runs_code_is_refused_and_its_payload_never_runs(tmp_path)
     assert not marker.exists()
 
 
-def test_a_failed_save_leaves_the_existing_file_untouched(tmp_path, trained, monkeypatch):
-    path = save_checkpoint(trained, tmp_path / "keep.pt")
-    before = path.read_bytes()
-
-    def failing_save(obj, stream, *args, **kwargs):
-        stream.write(b"half a checkpoint")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(torch, "save", failing_save)
-    with pytest.raises(CheckpointError, match="No space left on device"):
-        save_checkpoint(trained, path)
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["keep.pt"]
-
-
 def test_saving_into_a_missing_folder_is_refused(tmp_path, trained):
     with pytest.raises(CheckpointError, match="does not exist"):
         save_checkpoint(trained, tmp_path / "no" / "such" / "model.pt")
 
 
-def test_a_gpu_checkpoint_opens_on_the_cpu(tmp_path, trained, monkeypatch):
-    """map_location moves every tensor to the CPU whatever device it was saved from."""
-    seen = {}
-    original = torch.load
+def _claim_device(path, device: bytes) -> None:
+    """Rewrite a CPU checkpoint so that every storage says it was saved on `device`, as a GPU save does."""
+    with zipfile.ZipFile(path) as source:
+        entries = {info.filename: source.read(info) for info in source.infolist()}
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in entries.items():
+            if name.endswith("/data.pkl"):  # protocol 2: BINUNICODE, a 4-byte length, the text; no frames
+                assert b"X\x03\x00\x00\x00cpu" in content
+                content = content.replace(b"X\x03\x00\x00\x00cpu", b"X" + len(device).to_bytes(4, "little") + device)
+            target.writestr(name, content)
 
-    def spying_load(*args, **kwargs):
-        seen.update(kwargs)
-        return original(*args, **kwargs)
 
-    monkeypatch.setattr(torch, "load", spying_load)
-    load_checkpoint(save_checkpoint(trained, tmp_path / "m.pt"))
-    assert seen["map_location"] == "cpu" and seen["weights_only"] is True
+def test_a_checkpoint_whose_tensors_claim_cuda_opens_on_a_machine_without_it(tmp_path, trained, monkeypatch):
+    path = save_checkpoint(trained, tmp_path / "m.pt")
+    _claim_device(path, b"cuda:0")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CUDA device"):  # what a load without map_location would do
+        torch.load(path, weights_only=True)
+    loaded = load_checkpoint(path)
+    assert all(v.device.type == "cpu" and torch.equal(v, trained.model_state[k]) for k, v in loaded.model_state.items())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU to save from")
+def test_a_checkpoint_saved_on_a_gpu_opens_with_the_gpu_hidden(tmp_path, synthetic_data, fast_config, monkeypatch):
+    trainer = Trainer(fast_config.replace(epochs=1, device="cuda"), synthetic_data)
+    assert trainer.fit().reason is FinishReason.COMPLETED
+    on_gpu = trainer.checkpoint()
+    gpu_state = {k: v.to("cuda") for k, v in on_gpu.model_state.items()}
+    path = save_checkpoint(dataclasses.replace(on_gpu, model_state=gpu_state), tmp_path / "gpu.pt")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loaded = load_checkpoint(path)
+    assert all(v.device.type == "cpu" and torch.equal(v, on_gpu.model_state[k]) for k, v in loaded.model_state.items())

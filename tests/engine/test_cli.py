@@ -7,7 +7,9 @@ import io
 import json
 import re
 import signal
+import sys
 import threading
+import types
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +18,9 @@ import torch
 from tests.pictures import save_picture
 
 from fmnist_gui.checkpoint import load_checkpoint
-from fmnist_gui.cli import EXIT_INTERRUPTED, EXIT_USAGE, main
+from fmnist_gui.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, main
 from fmnist_gui.data import CLASS_NAMES
+from fmnist_gui.devices import available_devices
 from fmnist_gui.models import QuickstartMLP
 from fmnist_gui.progress import ConsoleProgress
 
@@ -108,7 +111,7 @@ def test_resume_continues_the_epoch_count(synthetic_dir, trained, tmp_path, caps
 
 
 def test_resume_to_an_epoch_already_reached_is_an_error(synthetic_dir, trained, tmp_path, capsys):
-    assert run("train", "--resume", trained, "--data-dir", synthetic_dir, "--out", tmp_path / "m.pt") == EXIT_USAGE
+    assert run("train", "--resume", trained, "--data-dir", synthetic_dir, "--out", tmp_path / "m.pt") == EXIT_FAILURE
     assert "already reached epoch 1" in one_error_line(capsys)
 
 
@@ -248,7 +251,7 @@ def test_data_reports_the_counts(synthetic_dir, capsys):
     assert capsys.readouterr().out == f"Fashion-MNIST in {synthetic_dir}: 600 training and 200 test images.\n"
 
 
-# errors: exit code 2 and one line on stderr
+# errors: one line on stderr; exit code 2 for a bad command line, 1 for a failure
 
 
 @pytest.mark.parametrize(
@@ -272,43 +275,46 @@ def test_bad_options_are_one_error_line(synthetic_dir, tmp_path, capsys, options
 def test_an_absent_gpu_is_one_error_line(synthetic_dir, tmp_path, capsys):
     if torch.cuda.device_count() > 7:
         pytest.skip("this machine has a cuda:7")
-    assert run("train", *TINY, "--device", "cuda:7", "--data-dir", synthetic_dir, "--out", tmp_path / "m.pt") == EXIT_USAGE
-    assert "Device cuda:7 is not available here; this machine has: cpu" in one_error_line(capsys)
+    assert run("train", *TINY, "--device", "cuda:7", "--data-dir", synthetic_dir, "--out", tmp_path / "m.pt") == EXIT_FAILURE
+    present = ", ".join(d.name for d in available_devices())
+    assert f"Device cuda:7 is not available here; this machine has: {present}." in one_error_line(capsys)
 
 
 def test_a_missing_data_folder(tmp_path, capsys):
-    assert run("train", *TINY, "--data-dir", tmp_path / "nowhere", "--out", tmp_path / "m.pt") == EXIT_USAGE
+    assert run("train", *TINY, "--data-dir", tmp_path / "nowhere", "--out", tmp_path / "m.pt") == EXIT_FAILURE
     assert "nowhere does not exist" in one_error_line(capsys)
 
 
 def test_out_into_a_missing_folder(synthetic_dir, tmp_path, capsys):
-    assert run("train", *TINY, "--data-dir", synthetic_dir, "--out", tmp_path / "no" / "m.pt") == EXIT_USAGE
-    assert "its folder does not exist" in one_error_line(capsys)
+    assert run("train", *TINY, "--data-dir", synthetic_dir, "--out", tmp_path / "no" / "m.pt") == EXIT_FAILURE
+    line = one_error_line(capsys)  # the only line: training never started
+    assert "m.pt: the folder" in line and line.endswith("does not exist.")
+    assert not (tmp_path / "no").exists()
 
 
 def test_a_bad_resume_file(synthetic_dir, tmp_path, capsys):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(np.random.default_rng(0).bytes(4096))
-    assert run("train", "--resume", bad, "--epochs", "2", "--data-dir", synthetic_dir, "--out", tmp_path / "m.pt") == EXIT_USAGE
+    assert run("train", "--resume", bad, "--epochs", "2", "--data-dir", synthetic_dir, "--out", tmp_path / "m.pt") == EXIT_FAILURE
     assert "bad.pt is not a PyTorch checkpoint" in one_error_line(capsys)
 
 
 def test_evaluate_random_bytes(synthetic_dir, tmp_path, capsys):
     junk = tmp_path / "junk.pt"
     junk.write_bytes(np.random.default_rng(1).bytes(4096))
-    assert run("evaluate", junk, "--data-dir", synthetic_dir) == EXIT_USAGE
+    assert run("evaluate", junk, "--data-dir", synthetic_dir) == EXIT_FAILURE
     assert "junk.pt is not a PyTorch checkpoint" in one_error_line(capsys)
 
 
 def test_evaluate_a_missing_file(synthetic_dir, tmp_path, capsys):
-    assert run("evaluate", tmp_path / "gone.pt", "--data-dir", synthetic_dir) == EXIT_USAGE
+    assert run("evaluate", tmp_path / "gone.pt", "--data-dir", synthetic_dir) == EXIT_FAILURE
     assert "gone.pt does not exist" in one_error_line(capsys)
 
 
 def test_predict_with_a_text_file_as_image(tutorial_file, pictures, tmp_path, capsys):
     notes = tmp_path / "notes.png"
     notes.write_text("not a picture\n")
-    assert run("predict", tutorial_file, pictures[0], notes) == EXIT_USAGE
+    assert run("predict", tutorial_file, pictures[0], notes) == EXIT_FAILURE
     captured = capsys.readouterr()
     assert captured.out == ""  # every image is checked before anything is printed
     assert captured.err == f"{ERROR_PREFIX} notes.png is not an image this app can read (PNG, JPEG, GIF or WebP).\n"
@@ -331,7 +337,7 @@ def test_a_run_that_fails_midway_leaves_an_existing_checkpoint_alone(synthetic_d
     monkeypatch.setattr(trainer_module, "evaluate", explode)
     out = tmp_path / "m.pt"
     out.write_bytes(b"the previous model")
-    assert run("train", *TINY, "--data-dir", synthetic_dir, "--out", out) == EXIT_USAGE
+    assert run("train", *TINY, "--data-dir", synthetic_dir, "--out", out) == EXIT_FAILURE
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith(ERROR_PREFIX)]
     assert errors == [f"{ERROR_PREFIX} Training failed: ValueError: disk on fire"]
     assert out.read_bytes() == b"the previous model"
@@ -339,10 +345,13 @@ def test_a_run_that_fails_midway_leaves_an_existing_checkpoint_alone(synthetic_d
 
 
 def test_a_file_alone_opens_it_in_the_app(monkeypatch):
-    """The desktop entry runs `fmnist-gui FILE`: that means the app with FILE open."""
-    import fmnist_gui.qt.app as app_module
-
+    """The desktop entry runs `fmnist-gui FILE`: that means the app with FILE open (checked without Qt)."""
     opened = []
-    monkeypatch.setattr(app_module, "run_app", lambda checkpoint=None: opened.append(checkpoint) or 0)
+    qt_before = "PySide6" in sys.modules
+    fake_app = types.ModuleType("fmnist_gui.qt.app")
+    fake_app.run_app = lambda checkpoint=None: opened.append(checkpoint) or 0
+    monkeypatch.setitem(sys.modules, "fmnist_gui.qt", types.ModuleType("fmnist_gui.qt"))
+    monkeypatch.setitem(sys.modules, "fmnist_gui.qt.app", fake_app)
     assert main(["model.pt"]) == 0 and main([]) == 0 and main(["gui", "x.pth"]) == 0
     assert opened == ["model.pt", None, "x.pth"]
+    assert ("PySide6" in sys.modules) == qt_before  # the engine tests never import Qt

@@ -86,3 +86,54 @@ def test_the_real_data_loads_whole_and_valid(real_data_dir):
     gz = real_data_dir / "t10k-labels-idx1-ubyte.gz"
     if gz.exists():
         assert len(gzip.decompress(gz.read_bytes())) == 10008
+
+
+def test_a_gz_that_inflates_past_its_largest_size_is_stopped_early(tmp_path, monkeypatch):
+    directory = write_dataset(tmp_path / "bomb", gz=True)
+    name = "t10k-labels-idx1-ubyte.gz"  # at most 8 + 10000 bytes, even with FMNIST_ALLOW_SMALL
+    (directory / name).write_bytes(gzip.compress(idx_bytes(np.zeros(10_000), LABELS_MAGIC) + bytes(4 * 2**20)))
+    inflated = []
+    original_read = gzip.GzipFile.read
+
+    def counting_read(self, size=-1):
+        data = original_read(self, size)
+        if self.name.endswith(name):
+            inflated.append(len(data))
+        return data
+
+    monkeypatch.setattr(gzip.GzipFile, "read", counting_read)
+    with pytest.raises(DataError, match=rf"{name} holds more than the 10,008 bytes a Fashion-MNIST file can") as caught:
+        load_fashion_mnist(directory)
+    assert "\n" not in str(caught.value)
+    assert inflated and sum(inflated) <= 10_009  # not the 4 MiB inside
+
+
+def test_a_plain_file_larger_than_fashion_mnist_is_refused_unread(tmp_path):
+    directory = write_dataset(tmp_path / "big")
+    (directory / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(60_001), LABELS_MAGIC))
+    with pytest.raises(DataError, match="train-labels-idx1-ubyte holds more than the 60,008 bytes"):
+        load_fashion_mnist(directory)
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [("file", "which is not a folder"), ("missing", "which does not exist"), ("loop", "which is a loop of symbolic links")],
+)
+def test_a_bad_fmnist_data_is_reported_not_skipped(tmp_path, monkeypatch, kind, reason):
+    target = tmp_path / "target"
+    if kind == "file":
+        target.write_text("not a folder")
+    elif kind == "loop":
+        target.symlink_to(tmp_path / "other")
+        (tmp_path / "other").symlink_to(target)
+    monkeypatch.setenv("FMNIST_DATA", str(target))
+    with pytest.raises(DataError, match=f"^FMNIST_DATA points at {target}, {reason}\\.$"):
+        find_data_dir()
+    with pytest.raises(DataError, match="FMNIST_DATA points at"):
+        load_fashion_mnist()
+
+
+def test_a_data_dir_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(DataError, match="The data folder .*file is not a folder"):
+        find_data_dir(tmp_path / "file")

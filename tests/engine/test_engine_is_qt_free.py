@@ -16,7 +16,7 @@ QT_IMPORT = re.compile(rf"^\s*(?:import|from)\s+(?:{'|'.join(QT_PACKAGES)})\b", 
 CHECK = f"""
 import sys
 import fmnist_gui.engine, fmnist_gui.cli, fmnist_gui.checkpoint, fmnist_gui.data, fmnist_gui.imaging
-import fmnist_gui.progress
+import fmnist_gui.progress, fmnist_gui.atomic, fmnist_gui.safe_text, fmnist_gui.torch_file, fmnist_gui.signals, fmnist_gui.checks
 code = fmnist_gui.cli.main(["devices"])
 assert code == 0, code
 qt = sorted(m for m in sys.modules if m.split(".")[0] in {QT_PACKAGES!r})

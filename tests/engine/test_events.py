@@ -87,5 +87,5 @@ def test_a_missing_field_or_a_non_dict_is_refused():
     del entry["lr"]
     with pytest.raises(ValueError, match="lacks lr"):
         EpochSummary.from_dict(entry)
-    with pytest.raises(ValueError, match="must be a dict, not list"):
+    with pytest.raises(ValueError, match="must be a dict, not a list"):
         EpochSummary.from_dict([1, 2])

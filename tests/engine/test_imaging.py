@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import numpy as np
 import pytest
 import torch
 from tests.pictures import save_picture
 
+from PIL import Image, ImageFile
+
+from fmnist_gui import imaging
 from fmnist_gui.imaging import ImageError, load_as_fashion_mnist, read_grayscale, to_fashion_mnist
 
 
@@ -198,3 +202,52 @@ def test_a_transparent_background_counts_as_white(tmp_path):
     assert gray[0, 0] == 255 and gray[30, 20] == 30
     fitted = load_as_fashion_mnist(path)
     assert fitted[14, 14] > 200 and fitted[0, 0] == 0  # light item on black, as in the data set
+
+
+def png_declaring(path, width: int, height: int):
+    """A tiny valid PNG whose header claims `width` x `height` pixels (the pixel data stays 1x1)."""
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, "PNG")
+    raw = bytearray(buffer.getvalue())
+    assert raw[12:16] == b"IHDR"
+    raw[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    raw[29:33] = zlib.crc32(bytes(raw[12:29])).to_bytes(4, "big")  # the chunk's CRC over its type and data
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_header_declaring_a_huge_picture_is_one_line(tmp_path, recwarn):
+    bomb = png_declaring(tmp_path / "bomb.png", 40_000, 40_000)
+    with pytest.raises(ImageError) as caught:
+        read_grayscale(bomb)
+    assert str(caught.value) == "bomb.png is too large: more than 40 million pixels."
+    assert not recwarn.list  # Pillow's DecompressionBombWarning is not passed on
+
+
+def test_a_picture_over_the_app_limit_is_refused_before_decoding(tmp_path, monkeypatch):
+    big = png_declaring(tmp_path / "big.png", 8000, 6000)  # 48 Mpx: below Pillow's limits, above ours
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("pixels were decoded"))
+    with pytest.raises(ImageError, match=r"^big.png is 8000x6000 pixels, more than the 40 million this app opens\.$"):
+        read_grayscale(big)
+
+
+def test_a_jpeg_is_decoded_at_a_reduced_scale(tmp_path, monkeypatch):
+    photo = tmp_path / "photo.jpg"
+    save_picture(picture(1600, 2000, background=230, item=30, box=(400, 500, 1200, 1500)), photo)
+    decoded = []
+    original = imaging.luminance
+    monkeypatch.setattr(imaging, "luminance", lambda image: decoded.append(image.size) or original(image))
+    result = load_as_fashion_mnist(photo)
+    assert decoded == [(1000, 800)]  # half scale: the smallest JPEG scale at least 512 on each side
+    assert result.shape == (28, 28) and result.max() >= 250  # the item, light on black
+
+
+def test_predict_with_a_bomb_is_one_line(tmp_path, capsys):
+    from fmnist_gui.cli import EXIT_FAILURE, main
+    from fmnist_gui.models import QuickstartMLP
+
+    torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
+    bomb = png_declaring(tmp_path / "bomb.png", 40_000, 40_000)
+    assert main(["predict", str(tmp_path / "model.pth"), str(bomb)]) == EXIT_FAILURE
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == "fmnist-gui: error: bomb.png is too large: more than 40 million pixels.\n"
