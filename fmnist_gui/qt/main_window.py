@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QMainWindow, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow
 
-from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
-
-TRAIN_SET_SIZE = 60_000
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.actions import MenuActions, show_about
@@ -32,11 +29,12 @@ from fmnist_gui.qt.run_state import RunState
 from fmnist_gui.qt.session import TrainingSession
 from fmnist_gui.qt.settings import Settings
 from fmnist_gui.qt.tasks import BackgroundWork
-from fmnist_gui.qt.training import TrainingController, previous_per_class
+from fmnist_gui.qt.training import TrainingController
 from fmnist_gui.qt.views.controls import ControlsPanel
 from fmnist_gui.qt.views.log_pane import LogPane
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.run_status import RunStatusBar
+from fmnist_gui.qt.views.widgets import scrolling, stacked
 
 
 class MainWindow(QMainWindow):
@@ -57,7 +55,7 @@ class MainWindow(QMainWindow):
         self.status = RunStatusBar()
         self.data_banner = missing_data_banner()
         self.views = AnalysisViews(self.predictions)
-        self.docks = build_docks(self, {"controls": _scrolling(self.controls), "curves": _stacked(self.data_banner, self.plots),
+        self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
                                         "log": self.log, **vars(self.views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
@@ -88,7 +86,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.document.changed.connect(self._on_state_shown_changed)
-        self.document.opened.connect(self._on_checkpoint_opened)
+        self.document.opened.connect(self.training.show_opened)
         self.document.failed.connect(self.reporter.error)
         self.document.recent_changed.connect(self.menus.set_recent)
         self.session.state_changed.connect(self._on_state_shown_changed)
@@ -122,26 +120,7 @@ class MainWindow(QMainWindow):
         self.controls.set_data_ready(True)
         self.status.showMessage(f"Fashion-MNIST loaded from {data.source}", 5000)
         if self.document.checkpoint is not None:
-            self._evaluate(self.document.checkpoint)
-
-    def _on_checkpoint_opened(self, checkpoint: Checkpoint) -> None:
-        self.predictions.clear_results()
-        self.controls.set_config(checkpoint.config)
-        if self.controls.config().device != checkpoint.config.device:
-            self.reporter.note(f"The checkpoint was trained on {checkpoint.config.device}, which this machine lacks; "
-                               f"using {self.controls.config().device}.")
-        self.plots.show_history(checkpoint.history, checkpoint.batch_history, _batches_per_epoch(checkpoint))
-        self.status.reset()
-        self.reporter.note(
-            f"Opened {self.document.path}: {checkpoint.config.model}, epoch {checkpoint.epoch}"
-            + (f", best test accuracy {checkpoint.best_test_accuracy:.2f}%" if checkpoint.history else "")
-            + (" (a bare state_dict)" if checkpoint.origin != "fmnist-gui" else "")
-        )
-        self._evaluate(checkpoint)
-
-    def _evaluate(self, checkpoint: Checkpoint) -> None:
-        self.status.showMessage("Predicting the test set…", 3000)
-        self.analysis.evaluate(checkpoint, previous_per_class(checkpoint), checkpoint.epoch if checkpoint.history else None)
+            self.training.evaluate(self.document.checkpoint)
 
     def _on_state_shown_changed(self) -> None:
         self.setWindowTitle(self.document.title(paused=self.session.state is RunState.PAUSED))
@@ -195,27 +174,3 @@ class MainWindow(QMainWindow):
         """Stop the run and end every thread, before Qt deletes anything; also wired to aboutToQuit."""
         self.reporter.quiet = True
         self.work.shutdown()
-
-
-def _batches_per_epoch(checkpoint: Checkpoint) -> float:
-    if checkpoint.history:
-        return checkpoint.history[-1].step / checkpoint.history[-1].epoch
-    return float(-(-TRAIN_SET_SIZE // checkpoint.config.batch_size))
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    scroll = QScrollArea()
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(300)
-    return scroll
-
-
-def _stacked(banner: QWidget, main: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(banner)
-    layout.addWidget(main, 1)
-    return box

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.config import TrainConfig
-from fmnist_gui.data import FashionMNIST
+from fmnist_gui.data import FULL_COUNTS, FashionMNIST
 from fmnist_gui.devices import resolve_device
 from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.optim import continuation_config
@@ -50,6 +50,27 @@ class TrainingController(QObject):
         session.epoch_finished.connect(self._on_epoch_finished)
         session.run_finished.connect(self._on_run_finished)
         session.state_changed.connect(self._on_state_changed)
+
+    def show_opened(self, checkpoint: Checkpoint) -> None:
+        """A checkpoint read from a file: its values in the form, its curves, its predictions."""
+        self.predictions.clear_results()
+        self.controls.set_config(checkpoint.config)
+        if self.controls.config().device != checkpoint.config.device:
+            self.reporter.note(f"The checkpoint was trained on {checkpoint.config.device}, which this machine lacks; "
+                               f"using {self.controls.config().device}.")
+        self.plots.show_history(checkpoint.history, checkpoint.batch_history, batches_per_epoch(checkpoint))
+        self.status.reset()
+        self.reporter.note(
+            f"Opened {self.document.path}: {checkpoint.config.model}, epoch {checkpoint.epoch}"
+            + (f", best test accuracy {checkpoint.best_test_accuracy:.2f}%" if checkpoint.history else "")
+            + (" (a bare state_dict)" if checkpoint.origin != "fmnist-gui" else "")
+        )
+        self.evaluate(checkpoint)
+
+    def evaluate(self, checkpoint: Checkpoint) -> None:
+        """Predict the test set with a model that did not just come from an epoch's end."""
+        self.status.showMessage("Predicting the test set…", 3000)
+        self.analysis.evaluate(checkpoint, previous_per_class(checkpoint), checkpoint.epoch if checkpoint.history else None)
 
     def stop(self) -> None:
         if self.session.active:
@@ -120,7 +141,7 @@ class TrainingController(QObject):
         self.reporter.note(f"Run {result.reason.value}: {result.message} ({format_duration(result.elapsed)})")
         self.status.run_finished(result)
         if result.reason is FinishReason.STOPPED and checkpoint is not None and checkpoint.step:
-            self.analysis.evaluate(checkpoint, previous_per_class(checkpoint), checkpoint.epoch or None)  # weights moved since the last epoch
+            self.evaluate(checkpoint)  # the weights moved since the last epoch's predictions
         if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
             title = "Training diverged" if result.reason is FinishReason.DIVERGED else "Training failed"
             self.reporter.error(title, result.message, result.error_details or "")
@@ -135,6 +156,13 @@ class TrainingController(QObject):
         elif state is RunState.RUNNING and self.status.currentMessage().startswith("Paus"):
             self.status.showMessage("Training…")
             self.reporter.note("Resumed")
+
+
+def batches_per_epoch(checkpoint: Checkpoint) -> float:
+    """How many batch reports' steps make an epoch, for drawing a checkpoint's batch curve in epochs."""
+    if checkpoint.history:
+        return checkpoint.history[-1].step / checkpoint.history[-1].epoch
+    return float(-(-FULL_COUNTS["train"] // checkpoint.config.batch_size))
 
 
 def previous_per_class(checkpoint: Checkpoint | None) -> np.ndarray | None:

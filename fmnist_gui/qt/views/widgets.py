@@ -6,9 +6,9 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from fmnist_gui.imaging import ImageError, luminance
+from fmnist_gui.imaging import MAX_PIXELS, ImageError, luminance
 
 CORRECT_COLOR = QColor(46, 125, 50)
 WRONG_COLOR = QColor(198, 40, 40)
@@ -121,6 +121,9 @@ def qimage_to_gray(image: QImage) -> np.ndarray:
     by the same rule as a picture file (imaging.luminance)."""
     if image.isNull() or image.width() == 0 or image.height() == 0:
         raise ImageError("The clipboard holds no image.")
+    if image.width() * image.height() > MAX_PIXELS:
+        raise ImageError(f"The pasted picture is {image.width()}x{image.height()} pixels, "
+                         f"more than the {MAX_PIXELS // 1_000_000} million this app opens.")
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)  # bytes R, G, B, A on any platform
     width, height = rgba.width(), rgba.height()
     rows = np.frombuffer(rgba.constBits(), dtype=np.uint8, count=rgba.bytesPerLine() * height)
@@ -134,3 +137,23 @@ def prediction_headline(class_names: tuple[str, ...], probabilities: np.ndarray 
         return "Train a model or open a checkpoint to classify it."
     best = int(np.argmax(probabilities))
     return f"Prediction: <b>{class_names[best]}</b> ({100 * float(probabilities[best]):.1f}%)"
+
+
+def scrolling(widget: QWidget, minimum_width: int = 300) -> QScrollArea:
+    """`widget` in a vertical scroll area, for a form taller than a small screen."""
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setMinimumWidth(minimum_width)
+    return scroll
+
+
+def stacked(banner: QWidget, main: QWidget) -> QWidget:
+    """A banner above a widget that takes the rest of the height."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(banner)
+    layout.addWidget(main, 1)
+    return box
