@@ -91,8 +91,8 @@ def test_the_mistakes_gallery_is_lazy_with_thousands_of_images(qtbot, make_windo
     mistakes = window.views.mistakes
     mistakes.mistakes_only.setChecked(False)
     window.docks["mistakes"].raise_()
-    qtbot.wait(100)
     model = mistakes.gallery.gallery_model
+    qtbot.waitUntil(lambda: len(model._thumbnails) > 0, timeout=5000)  # the rows on screen were painted
     assert model.rowCount() == 5000
     assert 0 < len(model._thumbnails) < 600  # only the rows on screen were drawn
     mistakes.true_filter.setCurrentIndex(4)  # true class 3
