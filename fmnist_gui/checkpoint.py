@@ -64,6 +64,22 @@ class Checkpoint:
         values = [entry.test_accuracy for entry in self.history]
         return max(values) if values else None
 
+    @property
+    def extra_batches(self) -> int:
+        """Batches trained past the last finished epoch: a run stopped in the middle of one."""
+        return max(0, self.step - (self.history[-1].step if self.history else 0))
+
+    @property
+    def position(self) -> str:
+        """How far training got, for people: "epoch 2", or "epoch 2 + 94 batches" after a stop mid-epoch."""
+        extra = self.extra_batches
+        return f"epoch {self.epoch}" + (f" + {extra} batch{'es' if extra != 1 else ''}" if extra else "")
+
+    @property
+    def trained(self) -> bool:
+        """Whether it holds any training: a run's model at step 0 (diverged at once) holds none."""
+        return self.step > 0 or self.origin != ORIGIN_APP
+
     def build_model(self, device: torch.device | str = "cpu") -> nn.Module:
         """The architecture with these weights, on `device`."""
         model = self.spec.create(device)

@@ -8,7 +8,7 @@ import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR
 
 from fmnist_gui.checkpoint import Checkpoint
-from fmnist_gui.config import TrainConfig
+from fmnist_gui.config import Continuation, TrainConfig
 
 # The config fields that shape the optimizer's and the schedule's trajectory.
 TRAJECTORY_FIELDS = ("optimizer", "schedule", "epochs", "batch_size", "lr", "weight_decay", "momentum")
@@ -19,17 +19,33 @@ def same_trajectory(a: TrainConfig, b: TrainConfig) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in TRAJECTORY_FIELDS)
 
 
-def continuation_config(saved: TrainConfig, epochs_done: int, requested: TrainConfig) -> TrainConfig:
+ANNEALING = ("one-cycle", "cosine")  # schedules that end near zero: continuing them means choosing anew
+
+
+def schedule_finished(saved: TrainConfig, epochs_done: int) -> bool:
+    """Whether the saved run trained its whole annealing schedule, so continuing cannot just go on with it."""
+    return saved.schedule in ANNEALING and epochs_done >= saved.epochs
+
+
+def continuation_config(saved: TrainConfig, epochs_done: int, last_lr: float | None, requested: TrainConfig,
+                        policy: Continuation = Continuation.COOLDOWN) -> TrainConfig:
     """The config of "Continue training" a model at `epochs_done` with the form's `requested` values.
 
     The architecture is always the saved one. An interrupted run asked to go on with exactly its
     own values (the form as the checkpoint filled it) finishes its own epochs; otherwise
-    `requested.epochs` more epochs are trained.
+    `requested.epochs` more epochs are trained. When the saved run finished an annealing
+    schedule, `policy` decides the rate: re-running one-cycle would warm back up to its peak
+    and undo what the annealing reached.
     """
     config = requested.replace(model=saved.model)
     if epochs_done < saved.epochs and same_trajectory(saved, config):
         return config
-    return config.replace(epochs=epochs_done + requested.epochs)
+    config = config.replace(epochs=epochs_done + requested.epochs)
+    if not schedule_finished(saved, epochs_done) or policy is Continuation.RESTART:
+        return config
+    if policy is Continuation.CONSTANT and last_lr is not None and last_lr > 0:
+        return config.replace(schedule="constant", lr=last_lr)
+    return config.replace(schedule="cosine", lr=saved.lr / 10)
 
 
 def build_optimization(

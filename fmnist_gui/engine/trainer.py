@@ -132,6 +132,7 @@ class Trainer:
         self.model: nn.Module | None = None
         self._snapshot_lock = threading.Lock()
         self._snapshot: Checkpoint | None = resume_from
+        self._best: Checkpoint | None = resume_from if resume_from is not None and resume_from.history else None
         self.history: list[EpochSummary] = list(resume_from.history) if resume_from else []
         self.batch_history: dict[str, list[float]] = {
             key: list((resume_from.batch_history if resume_from else {}).get(key, [])) for key in ("step", "loss", "lr")
@@ -152,6 +153,11 @@ class Trainer:
         with self._snapshot_lock:
             return self._snapshot
 
+    def best_checkpoint(self) -> Checkpoint | None:
+        """The snapshot of the finished epoch with the highest test accuracy this run has seen."""
+        with self._snapshot_lock:
+            return self._best
+
     # The run
     def fit(self) -> RunFinished:
         """Train until done, stopped, diverged or failed; always ends with on_fit_end."""
@@ -165,10 +171,11 @@ class Trainer:
         except _Divergence as exc:
             self._restore_last_good()
             reason = FinishReason.DIVERGED
+            kept = (f"the weights of epoch {self._epochs_done} were kept" if self._epochs_done
+                    else "nothing was trained: the model is as it was before the run")
             message = (
                 f"Training diverged: the loss became {exc.value} at epoch {exc.epoch}, batch {exc.batch}. "
-                f"Try a lower learning rate than {self.config.lr:g}; "
-                f"the weights of epoch {self._epochs_done} were kept."
+                f"Try a lower learning rate than {self.config.lr:g}; {kept}."
             )
         except UserFacingError as exc:
             reason, message = FinishReason.FAILED, str(exc)
@@ -324,8 +331,11 @@ class Trainer:
             batch_history={key: list(values) for key, values in self.batch_history.items()},
             versions=dict(library_versions()),
         )
+        at_epoch_end = snapshot.extra_batches == 0 and bool(snapshot.history)
         with self._snapshot_lock:
             self._snapshot = snapshot
+            if at_epoch_end and (self._best is None or snapshot.history[-1].test_accuracy > self._best.history[-1].test_accuracy):
+                self._best = snapshot
 
     def _restore_last_good(self) -> None:
         snapshot = self.checkpoint()

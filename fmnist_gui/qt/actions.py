@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QPushButton
 
 import fmnist_gui
 from fmnist_gui.data import INSTALL_HINT
@@ -34,9 +34,16 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("quit", "&File", "&Quit", "Ctrl+Q", separator_before=True),
     ActionInfo("open_picture", "&Edit", "Classify an image &file…"),
     ActionInfo("paste_picture", "&Edit", "&Paste image to classify", QKeySequence.StandardKey.Paste),
+    ActionInfo("train", "&Run", "&Train a new model", "F5"),
+    ActionInfo("continue", "&Run", "&Continue training", "Ctrl+F5"),
+    ActionInfo("pause", "&Run", "&Pause", "F6"),
+    ActionInfo("stop", "&Run", "&Stop", "Shift+F5"),
+    ActionInfo("revert", "&Run", "&Revert to the best epoch", separator_before=True),
+    ActionInfo("reset_layout", "&View", "&Reset layout"),
     ActionInfo("about", "&Help", "&About"),
 )
-MENUS = ("&File", "&Edit", "&View", "&Help")
+MENUS = ("&File", "&Edit", "&Run", "&View", "&Help")
+EXTRA_SHORTCUTS = {"stop": "Esc", "pause": "Ctrl+P"}  # the issue's second ways to reach them
 
 
 class MenuActions:
@@ -53,13 +60,15 @@ class MenuActions:
                 menu.addSeparator()
             action = QAction(info.text, window)
             if info.shortcut is not None:
-                action.setShortcut(QKeySequence(info.shortcut))
+                action.setShortcuts([QKeySequence(info.shortcut)]
+                                    + ([QKeySequence(EXTRA_SHORTCUTS[info.key])] if info.key in EXTRA_SHORTCUTS else []))
             action.triggered.connect(handlers[info.key])
             menu.addAction(action)
             self.actions[info.key] = action
             if info.key == "open":
                 self.recent_menu = QMenu("Open &recent", window)
                 menu.addMenu(self.recent_menu)
+        menus["&View"].addSeparator()
         for info in DOCKS:
             menus["&View"].addAction(docks[info.key].toggleViewAction())
 
@@ -69,6 +78,12 @@ class MenuActions:
             action = self.recent_menu.addAction(path)
             action.triggered.connect(lambda checked=False, p=path: self._open_recent(p))
         self.recent_menu.setEnabled(bool(paths))
+
+    def follow_buttons(self, buttons: dict[str, QPushButton]) -> None:
+        """The Run menu's actions mirror the run buttons: enabled with them, Pause named as its button is."""
+        for key, button in buttons.items():
+            self.actions[key].setEnabled(button.isEnabled() and not button.isHidden())
+        self.actions["pause"].setText(buttons["pause"].text().replace("…", "") or "Pause")
 
     def update(self, idle: bool, has_model: bool) -> None:
         """Enable what makes sense now: files open only between runs; a model to save must exist."""

@@ -17,7 +17,7 @@ from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.saliency import Explanation
 from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.predictions import Baseline, Predictions
 from fmnist_gui.qt.reporter import Reporter
 from fmnist_gui.qt.views.confusion import ConfusionMatrixView
 from fmnist_gui.qt.views.draw import DrawView
@@ -70,21 +70,23 @@ class AnalysisController(QObject):
         v.inspector.explanation_wanted.connect(self._on_explanation_wanted)
         v.own_image.file_chosen.connect(self.open_picture)
         v.own_image.image_pasted.connect(self._on_image_pasted)
-        v.own_image.failed.connect(lambda message: reporter.error("Cannot use that picture", message))
+        v.own_image.failed.connect(lambda message: reporter.note(f"Cannot use that picture: {message}"))  # shown in the view
         v.draw.drawing_settled.connect(self._on_drawing_settled)
 
     # Entry points for the window
-    def evaluate(self, checkpoint: Checkpoint, previous_per_class: np.ndarray | None, epoch: int | None) -> None:
-        """Predict the whole test set with `checkpoint` in the background, then show it everywhere."""
+    def evaluate(self, checkpoint: Checkpoint, then: Callable[[Evaluation], None] | None = None) -> None:
+        """Predict the whole test set with `checkpoint` in the background, show it everywhere, then call `then`."""
         test = self.predictions.test
         if test is None:
             return
 
         def done(result: Evaluation) -> None:
             self.predictions.set_results(checkpoint, result.probabilities, result.confusion, result.per_class_accuracy,
-                                         previous_per_class, epoch)
+                                         Baseline.of(checkpoint))
             self.reporter.note(f"Evaluated on {len(test.labels):,} test images: accuracy {result.accuracy:.2f}%, "
-                        f"loss {result.loss:.4f}")
+                               f"loss {result.loss:.4f}")
+            if then is not None:
+                then(result)
 
         self.inference.evaluate(checkpoint, test.images, test.labels, done,
                                 lambda message, details: self.reporter.error("Cannot evaluate the model", message, details))
@@ -129,7 +131,7 @@ class AnalysisController(QObject):
         self.inference.cancel("train")  # predictions of the previous model would be wrong now
         self.draw_samples()
         self.views.confusion.set_matrix(p.confusion)
-        self.views.per_class.set_accuracies(p.per_class, p.previous_per_class, p.epoch)
+        self.views.per_class.set_accuracies(p.per_class, p.baseline.previous, p.baseline.label, p.baseline.previous_label)
         for key, view in (("own_image", self.views.own_image), ("draw", self.views.draw)):
             if view.model_input is not None:  # the new model's verdict on what is on screen
                 self._classify(key, view.model_input)

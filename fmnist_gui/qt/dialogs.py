@@ -34,9 +34,25 @@ def show_error(parent: QWidget, title: str, message: str, details: str = "") -> 
     box.exec()
 
 
-def confirm(parent: QWidget, title: str, question: str) -> bool:
-    answer = QMessageBox.question(parent, title, question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+def confirm(parent: QWidget, title: str, question: str, action: str = "OK") -> bool:
+    """True when the user chose `action` (the button's text); Cancel is the default, Esc and Enter included."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, parent)
+    chosen = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is chosen
+
+
+def save_discard_cancel(parent: QWidget, title: str, question: str) -> str:
+    """"save", "discard" or "cancel" for unsaved work; Cancel is the default, so Enter loses nothing."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Warning, title, question, buttons.Save | buttons.Discard | buttons.Cancel, parent)
+    box.setDefaultButton(buttons.Cancel)
+    box.setEscapeButton(buttons.Cancel)
+    answer = box.exec()
+    return {buttons.Save: "save", buttons.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
 
 
 def open_image_path(parent: QWidget, folder: str) -> str | None:

@@ -10,11 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.settings import Settings
 
 APP_TITLE = "Fashion-MNIST trainer"
@@ -51,12 +49,6 @@ class ModelDocument(QObject):
         self.changed.emit()
 
     # Questions
-    def may_discard(self, parent: QWidget, action: str) -> bool:
-        """True when nothing unsaved would be lost, or the user agreed to lose it."""
-        return not self.unsaved or dialogs.confirm(
-            parent, "Discard the current model?", f"The model trained so far is not saved. {action}?"
-        )
-
     def suggested_name(self) -> str:
         if self.checkpoint is None:
             return "model.pt"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -11,17 +12,27 @@ from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.imaging import IMAGE_SUFFIXES
 from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.document import ModelDocument
+from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.reporter import Reporter
 from fmnist_gui.qt.session import TrainingSession
 from fmnist_gui.qt.settings import Settings
 
 
 class FileCommands(QObject):
-    def __init__(self, document: ModelDocument, session: TrainingSession, settings: Settings, reporter: Reporter,
-                 window: QWidget) -> None:
+    def __init__(self, document: ModelDocument, session: TrainingSession, predictions: Predictions, settings: Settings,
+                 reporter: Reporter, show_status: Callable[[str], None], window: QWidget) -> None:
         super().__init__(window)
-        self.document, self.session, self.settings, self.reporter = document, session, settings, reporter
+        self.document, self.session, self.predictions = document, session, predictions
+        self.settings, self.reporter, self._show_status = settings, reporter, show_status
         self._window = window
+        document.opened.connect(lambda checkpoint: setattr(self, "_file_accuracy", self.accuracy_of(checkpoint)))
+        self._file_accuracy: float | None = None  # what the document's file holds, when known
+
+    def accuracy_of(self, checkpoint: Checkpoint) -> float | None:
+        """The test accuracy of a model: its last epoch's, or the evaluation on screen for one stopped mid-epoch."""
+        if checkpoint.history and not checkpoint.extra_batches:
+            return checkpoint.history[-1].test_accuracy
+        return self.predictions.test.accuracy if self.predictions.test and self.predictions.checkpoint is checkpoint else None
 
     def open(self) -> None:
         path = dialogs.open_checkpoint_path(self._window, self.settings.last_folder())
@@ -34,22 +45,31 @@ class FileCommands(QObject):
             self.reporter.error("Cannot open now", "Stop the training run before opening a checkpoint.")
             return False
         checkpoint = self.document.read(path)
-        if checkpoint is None or not self.document.may_discard(self._window, f"Open {Path(path).name} instead"):
+        if checkpoint is None or not self.may_discard(f"open {Path(path).name}"):
             return False
         self.document.adopt(checkpoint, path)
         return True
 
-    def save(self) -> None:
-        if self.document.path and not self.session.active:
-            self.save_to(self.document.path)
-        else:
-            self.save_as()
+    def may_discard(self, action: str) -> bool:
+        """True when nothing unsaved would be lost: saved now, discarded on purpose, or nothing to lose."""
+        checkpoint = self.document.checkpoint
+        if not self.document.unsaved or checkpoint is None:
+            return True
+        answer = dialogs.save_discard_cancel(
+            self._window, "Keep the trained model?",
+            f"The model trained so far ({checkpoint.config.model}, {checkpoint.position}) is not saved. "
+            f"Save it before you {action}?")
+        return answer == "discard" or (answer == "save" and self.save())
 
-    def save_as(self) -> None:
+    def save(self) -> bool:
+        if self.document.path and not self.session.active:
+            return self.save_to(self.document.path)
+        return self.save_as()
+
+    def save_as(self) -> bool:
         suggested = str(Path(self.settings.last_folder()) / self.document.suggested_name())
         path = dialogs.save_checkpoint_path(self._window, suggested)
-        if path:
-            self.save_to(path)
+        return bool(path) and self.save_to(path)
 
     def save_to(self, path: str) -> bool:
         """Save the model on screen; during a run, its last finished epoch (training goes on)."""
@@ -58,12 +78,28 @@ class FileCommands(QObject):
         if checkpoint is None:
             self.reporter.error("Nothing to save", "Train a model or open a checkpoint first.")
             return False
+        accuracy = self.accuracy_of(checkpoint)
+        what = f"{checkpoint.config.model} at {checkpoint.position}" + (f", test accuracy {accuracy:.2f}%" if accuracy else "")
+        if not self._replaces_better(path, accuracy, what):
+            return False
         saved = self.document.save(checkpoint, path, final=not running)
         if saved is None:
             return False
+        if not running or path == self.document.path:
+            self._file_accuracy = accuracy
         note = " (the last finished epoch; training goes on)" if running else ""
-        self.reporter.note(f"Saved {saved}: {checkpoint.config.model}, epoch {checkpoint.epoch}{note}")
+        self.reporter.note(f"Saved {saved}: {what}{note}")
+        self._show_status(f"Saved {saved.name}: {what}{note}")
         return True
+
+    def _replaces_better(self, path: str, accuracy: float | None, what: str) -> bool:
+        """False when the user keeps a better model that the file already holds; True to go on saving."""
+        better = self._file_accuracy
+        if path != self.document.path or better is None or accuracy is None or accuracy >= better:
+            return True
+        return dialogs.confirm(self._window, "Replace a better model?",
+                               f"{Path(path).name} holds a model with {better:.2f}% test accuracy. Replace it with "
+                               f"{what}?", "Replace")
 
     def is_picture(self, path: str) -> bool:
         return Path(path).suffix.lower() in IMAGE_SUFFIXES

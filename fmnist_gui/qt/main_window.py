@@ -13,6 +13,8 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow
 
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
+
+CONTROLS_WIDTH = 320
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.actions import MenuActions, show_about
@@ -63,15 +65,17 @@ class MainWindow(QMainWindow):
                                       data_dir or self.settings.data_dir(), self)
         self.analysis = AnalysisController(self.views, self.predictions, self.inference, self.reporter,
                                            lambda key: raise_dock(self.docks, key), self)
+        self.files = FileCommands(self.document, self.session, self.predictions, self.settings, self.reporter,
+                                  lambda text: self.status.showMessage(text, 8000), self)
         self.training = TrainingController(self.session, self.document, self.controls, self.plots, self.status,
                                            self.predictions, self.analysis, self.reporter, self.settings, self,
-                                           lambda: self.data_source.data)
-        self.files = FileCommands(self.document, self.session, self.settings, self.reporter, self)
+                                           lambda: self.data_source.data, self.files.may_discard)
         self.menus = MenuActions(self, {
             "open": self.files.open, "save": self.files.save, "save_as": self.files.save_as,
             "choose_data": lambda: self.data_source.choose_folder(self), "quit": self.close,
             "open_picture": self._on_open_picture, "paste_picture": self.analysis.paste_picture,
-            "about": lambda: show_about(self),
+            **{key: button.click for key, button in self.controls.run_buttons().items()},
+            "reset_layout": self.reset_layout, "about": lambda: show_about(self),
         }, self.docks, self.files.open_path)
 
         self.setWindowIcon(app_icon())
@@ -92,8 +96,11 @@ class MainWindow(QMainWindow):
         self.session.state_changed.connect(self._on_state_shown_changed)
         self.data_source.loaded.connect(self._on_data_loaded)
         self.data_source.missing.connect(lambda: self.status.showMessage("Fashion-MNIST not found"))
+        self.session.run_started.connect(lambda run: raise_dock(self.docks, "curves"))  # what a new run is about
+        self.controls.buttons_changed.connect(lambda: self.menus.follow_buttons(self.controls.run_buttons()))
 
     def _restore(self) -> None:
+        self._default_layout = self.saveState(LAYOUT_VERSION)
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             screen = self.screen().availableGeometry()
@@ -110,10 +117,22 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._needs_default_sizes:  # dock sizes only hold once the window has its own size
             self._needs_default_sizes = False
-            docks, width = self.docks, self.width()
-            self.resizeDocks([docks["controls"], docks["curves"], docks["samples"]],
-                             [330, max(500, width - 330 - 470), 470], Qt.Orientation.Horizontal)
-            self.resizeDocks([docks["log"]], [120], Qt.Orientation.Vertical)
+            self._default_sizes()
+
+    def reset_layout(self) -> None:
+        """Every dock back where it started, shown, at its first size (View → Reset layout)."""
+        self.restoreState(self._default_layout, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self._default_sizes()
+
+    def _default_sizes(self) -> None:
+        """The plots take what the form and the samples leave; the log stays a few lines high."""
+        docks, width = self.docks, self.width()
+        side = min(470, width // 3)
+        self.resizeDocks([docks["controls"], docks["curves"], docks["samples"]],
+                         [CONTROLS_WIDTH, max(400, width - CONTROLS_WIDTH - side), side], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["log"]], [110], Qt.Orientation.Vertical)
 
     # What the parts tell each other through the window
     def _on_data_loaded(self, data: FashionMNIST) -> None:
@@ -125,7 +144,6 @@ class MainWindow(QMainWindow):
     def _on_state_shown_changed(self) -> None:
         self.setWindowTitle(self.document.title(paused=self.session.state is RunState.PAUSED))
         self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active)
-        self.controls.set_can_continue(self.document.checkpoint is not None)
 
     def _on_open_picture(self) -> None:
         path = dialogs.open_image_path(self, self.settings.last_folder())
@@ -155,20 +173,19 @@ class MainWindow(QMainWindow):
         return self.session.active or self.work.busy
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if not self.app_quitting:
-            if self.session.active:
-                question = ("Training is running", "A training run is in progress. Stop it and quit?")
-            elif self.document.unsaved:
-                question = ("Quit without saving?", "The model trained so far is not saved. Quit anyway?")
-            else:
-                question = None
-            if question and not dialogs.confirm(self, *question):
-                event.ignore()
-                return
+        if not self.app_quitting and not self._may_quit():
+            event.ignore()
+            return
         self.app_quitting = True
         self.settings.save_layout(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
         self.shutdown()
         event.accept()
+
+    def _may_quit(self) -> bool:
+        if self.session.active and not dialogs.confirm(
+                self, "Training is running", "A training run is in progress. Stop it and quit?", "Stop and quit"):
+            return False
+        return self.files.may_discard("quit")
 
     def shutdown(self) -> None:
         """Stop the run and end every thread, before Qt deletes anything; also wired to aboutToQuit."""

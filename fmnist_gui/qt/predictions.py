@@ -31,6 +31,32 @@ class Split:
     def confidences(self) -> np.ndarray | None:
         return None if self.probabilities is None else self.probabilities.max(axis=1)
 
+    @property
+    def accuracy(self) -> float | None:
+        """Percent of images the model gets right, once its probabilities are known."""
+        if self.probabilities is None or not len(self.labels):
+            return None
+        return 100.0 * float((self.predictions == self.labels).mean())
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Which model the results are of, for people, and what the per-class bars compare them with."""
+
+    label: str | None = None  # "Epoch 2", or "Epoch 2 + 94 batches" after a stop mid-epoch
+    previous: np.ndarray | None = None  # per-class accuracy of the last finished epoch before it
+    previous_label: str | None = None  # "epoch 1"
+
+    @classmethod
+    def of(cls, checkpoint: Checkpoint) -> Baseline:
+        history = checkpoint.history
+        if not history:
+            return cls()
+        # A model stopped mid-epoch compares with its last finished epoch; a finished one with the epoch before.
+        before = history[-1] if checkpoint.extra_batches else (history[-2] if len(history) > 1 else None)
+        return cls(checkpoint.position.capitalize(), None if before is None else before.per_class_array(),
+                   None if before is None else f"epoch {before.epoch}")
+
 
 class Predictions(QObject):
     data_changed = Signal()  # a data set was loaded
@@ -45,8 +71,7 @@ class Predictions(QObject):
         self.checkpoint: Checkpoint | None = None  # the model the results come from
         self.confusion: np.ndarray | None = None
         self.per_class: np.ndarray | None = None
-        self.previous_per_class: np.ndarray | None = None
-        self.epoch: int | None = None
+        self.baseline = Baseline()
 
     def set_data(self, test_images: np.ndarray, test_labels: np.ndarray, train_images: np.ndarray, train_labels: np.ndarray) -> None:
         self.test = Split("test", test_images, test_labels)
@@ -60,8 +85,7 @@ class Predictions(QObject):
         probabilities: np.ndarray,
         confusion: np.ndarray,
         per_class: np.ndarray,
-        previous_per_class: np.ndarray | None,
-        epoch: int | None,
+        baseline: Baseline,
     ) -> None:
         """Test-set results of a model: the train split's, if any, are now stale."""
         if self.test is None:
@@ -70,7 +94,7 @@ class Predictions(QObject):
         self.test = Split("test", self.test.images, self.test.labels, probabilities)
         if self.train is not None:
             self.train = Split("train", self.train.images, self.train.labels)
-        self.confusion, self.per_class, self.previous_per_class, self.epoch = confusion, per_class, previous_per_class, epoch
+        self.confusion, self.per_class, self.baseline = confusion, per_class, baseline
         self.results_changed.emit()
 
     def set_train_probabilities(self, probabilities: np.ndarray) -> None:
@@ -82,8 +106,8 @@ class Predictions(QObject):
 
     def clear_results(self) -> None:
         self.checkpoint = None
-        self.confusion = self.per_class = self.previous_per_class = None
-        self.epoch = None
+        self.confusion = self.per_class = None
+        self.baseline = Baseline()
         for name in ("test", "train"):
             split = getattr(self, name)
             if split is not None:

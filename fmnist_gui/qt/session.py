@@ -72,9 +72,18 @@ class TrainingSession(QObject):
             self._trainer.stop()
             self._set_state(RunState.STOPPING)
 
+    @property
+    def config(self) -> TrainConfig | None:
+        """The config of the current (or last) run."""
+        return self._trainer.config if self._trainer is not None else None
+
     def checkpoint(self) -> Checkpoint | None:
         """The run's latest consistent state: the last finished epoch while it runs."""
         return self._trainer.checkpoint() if self._trainer is not None else None
+
+    def best_checkpoint(self) -> Checkpoint | None:
+        """The best finished epoch of the last run (by test accuracy), or None."""
+        return self._trainer.best_checkpoint() if self._trainer is not None else None
 
     def _on_shutdown(self) -> None:
         self._closing = True  # the app is quitting: the run's end is nobody's news

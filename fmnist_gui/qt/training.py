@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
@@ -13,18 +12,19 @@ from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FULL_COUNTS, FashionMNIST
 from fmnist_gui.devices import resolve_device
 from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
-from fmnist_gui.engine.optim import continuation_config
+from fmnist_gui.engine.evaluation import Evaluation
+from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.progress import format_duration
 from fmnist_gui.qt.analysis import AnalysisController
 from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.predictions import Baseline, Predictions
 from fmnist_gui.qt.reporter import Reporter
 from fmnist_gui.qt.run_state import RunState
 from fmnist_gui.qt.session import TrainingSession
 from fmnist_gui.qt.settings import Settings
 from fmnist_gui.qt.views.controls import ControlsPanel
-from fmnist_gui.qt.views.plots import TrainingPlots
+from fmnist_gui.qt.views.plots import CHANCE_ACCURACY, TrainingPlots
 from fmnist_gui.qt.views.run_status import RunStatusBar
 
 
@@ -33,26 +33,33 @@ class TrainingController(QObject):
 
     def __init__(self, session: TrainingSession, document: ModelDocument, controls: ControlsPanel, plots: TrainingPlots,
                  status: RunStatusBar, predictions: Predictions, analysis: AnalysisController, reporter: Reporter,
-                 settings: Settings, window: QWidget, data: Callable[[], FashionMNIST | None]) -> None:
+                 settings: Settings, window: QWidget, data: Callable[[], FashionMNIST | None],
+                 may_discard: Callable[[str], bool]) -> None:
         super().__init__(window)
         self.session, self.document, self.controls, self.plots = session, document, controls, plots
         self.status, self.predictions, self.analysis = status, predictions, analysis
-        self.reporter, self.settings, self._window, self._data = reporter, settings, window, data
+        self.reporter, self.settings, self._data, self._may_discard = reporter, settings, data, may_discard
         self._steps_at_start = 0
+        self._revert_target: Checkpoint | None = None
+        self._pending_epoch: EpochRecord | None = None  # an epoch's results waiting for the next event-loop turn
         controls.train_requested.connect(self._on_train_requested)
         controls.continue_requested.connect(self._on_continue_requested)
         controls.pause_requested.connect(session.pause)
         controls.resume_requested.connect(session.resume)
         controls.stop_requested.connect(self.stop)
+        controls.revert_requested.connect(self.revert_to_best)
         session.run_started.connect(self._on_run_started)
         session.batch_finished.connect(plots.add_batch)
         session.batch_finished.connect(status.batch_finished)
         session.epoch_finished.connect(self._on_epoch_finished)
         session.run_finished.connect(self._on_run_finished)
         session.state_changed.connect(self._on_state_changed)
+        document.changed.connect(self._show_what_continue_does)
 
     def show_opened(self, checkpoint: Checkpoint) -> None:
         """A checkpoint read from a file: its values in the form, its curves, its predictions."""
+        self._offer_revert(None)
+        self._pending_epoch = None
         self.predictions.clear_results()
         self.controls.set_config(checkpoint.config)
         if self.controls.config().device != checkpoint.config.device:
@@ -67,10 +74,22 @@ class TrainingController(QObject):
         )
         self.evaluate(checkpoint)
 
-    def evaluate(self, checkpoint: Checkpoint) -> None:
+    def evaluate(self, checkpoint: Checkpoint, then: Callable[[Evaluation], None] | None = None) -> None:
         """Predict the test set with a model that did not just come from an epoch's end."""
         self.status.showMessage("Predicting the test set…", 3000)
-        self.analysis.evaluate(checkpoint, previous_per_class(checkpoint), checkpoint.epoch if checkpoint.history else None)
+        self.analysis.evaluate(checkpoint, then)
+
+    def revert_to_best(self) -> None:
+        """Bring back the best epoch of the last run, offered when the run ended on a worse model."""
+        best = self._revert_target
+        if best is None or self.session.active:
+            return
+        self._offer_revert(None)
+        self._pending_epoch = None
+        self.document.set_trained(best, trained=True)
+        self.plots.show_history(best.history, best.batch_history, batches_per_epoch(best))
+        self.reporter.note(f"Reverted to {best.position}: test accuracy {best.history[-1].test_accuracy:.2f}%.")
+        self.evaluate(best)
 
     def stop(self) -> None:
         if self.session.active:
@@ -79,13 +98,28 @@ class TrainingController(QObject):
 
     # Requests from the form
     def _on_train_requested(self, config: TrainConfig) -> None:
-        if self.document.may_discard(self._window, "Train a new one and discard it"):
+        if self._may_discard("train a new one"):
             self._start(config, fresh=True)
 
     def _on_continue_requested(self, requested: TrainConfig) -> None:
         checkpoint = self.document.checkpoint
-        if checkpoint is not None:
-            self._start(continuation_config(checkpoint.config, checkpoint.epoch, requested), fresh=False)
+        if checkpoint is None or not checkpoint.trained:
+            return
+        last_lr = checkpoint.history[-1].lr if checkpoint.history else None
+        policy = self.controls.continuation()
+        config = continuation_config(checkpoint.config, checkpoint.epoch, last_lr, requested, policy)
+        if schedule_finished(checkpoint.config, checkpoint.epoch):
+            self.reporter.note(f"The {checkpoint.config.schedule} schedule of epochs 1-{checkpoint.epoch} has finished; "
+                               f"continuing with {policy.label}: {config.schedule} from lr {config.lr:.3g}.")
+        self._start(config, fresh=False)
+
+    def _show_what_continue_does(self) -> None:
+        checkpoint = self.document.checkpoint
+        if checkpoint is None or not checkpoint.trained:
+            self.controls.set_model_to_continue(None)
+            return
+        self.controls.set_model_to_continue(f"{checkpoint.config.model} from {checkpoint.position}",
+                                            schedule_finished(checkpoint.config, checkpoint.epoch))
 
     def _start(self, config: TrainConfig, fresh: bool) -> None:
         data = self._data()
@@ -100,6 +134,7 @@ class TrainingController(QObject):
             self.reporter.note(f"Not started: {exc}")
             return
         self._steps_at_start = resume_from.step if resume_from else 0
+        self._offer_revert(None)
         self.settings.set_train_config(config)
         if fresh:
             self.plots.clear()
@@ -125,13 +160,24 @@ class TrainingController(QObject):
             f"Epoch {record.epoch}/{record.epochs}: train loss {record.train_loss:.4f}, acc {record.train_accuracy:.2f}% | "
             f"test loss {record.test_loss:.4f}, acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s"
         )
+        if record.test_accuracy <= CHANCE_ACCURACY:
+            warning = (f"Test accuracy is {record.test_accuracy:.2f}% after epoch {record.epoch}: chance level (10% is a "
+                       f"guess). The model is not learning; a lower learning rate than {self.session.config.lr:g} may help.")
+            self.plots.show_warning(warning)
+            self.reporter.note(f"Warning: {warning}")
+        else:
+            self.plots.show_warning(None)
+        self._pending_epoch = record
         QTimer.singleShot(0, self, lambda: self._show_epoch_results(record))
 
     def _show_epoch_results(self, record: EpochRecord) -> None:
+        if self._pending_epoch is not record:
+            return  # another model took the screen meanwhile (reverted, opened, a new run)
+        self._pending_epoch = None
         checkpoint = self.session.checkpoint()
         self.document.set_trained(checkpoint, trained=True)
         self.predictions.set_results(checkpoint, record.test_probabilities, record.confusion, record.per_class_accuracy,
-                                     previous_per_class(checkpoint), record.epoch)
+                                     Baseline.of(checkpoint) if checkpoint is not None else Baseline())
 
     def _on_run_finished(self, result: RunFinished) -> None:
         checkpoint = self.session.checkpoint()
@@ -140,11 +186,32 @@ class TrainingController(QObject):
         self.document.set_trained(checkpoint, trained=trained)
         self.reporter.note(f"Run {result.reason.value}: {result.message} ({format_duration(result.elapsed)})")
         self.status.run_finished(result)
-        if result.reason is FinishReason.STOPPED and checkpoint is not None and checkpoint.step:
-            self.evaluate(checkpoint)  # the weights moved since the last epoch's predictions
+        if checkpoint is not None and checkpoint.extra_batches and trained:
+            # The weights moved since the last epoch's predictions: evaluate them, then compare with the best.
+            self.evaluate(checkpoint, lambda evaluation: self._ended_at(checkpoint, evaluation.accuracy))
+        elif checkpoint is not None and checkpoint.history:
+            self._ended_at(checkpoint, checkpoint.history[-1].test_accuracy)
         if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
             title = "Training diverged" if result.reason is FinishReason.DIVERGED else "Training failed"
             self.reporter.error(title, result.message, result.error_details or "")
+
+    def _ended_at(self, final: Checkpoint, accuracy: float) -> None:
+        """Say how the model a run ended with compares with the run's best epoch, and offer the best."""
+        if final.extra_batches:
+            self.plots.show_stopped(final.position, accuracy)
+        best = self.session.best_checkpoint()
+        if best is None or best is final or best.history[-1].test_accuracy <= accuracy:
+            return
+        best_accuracy = best.history[-1].test_accuracy
+        self.reporter.note(f"The model at {final.position} ({accuracy:.2f}%) is worse than {best.position} "
+                           f"({best_accuracy:.2f}%): Revert to the best epoch brings that one back.")
+        self._revert_target = best
+        self._offer_revert(f"Revert to {best.position} ({best_accuracy:.2f}%)")
+
+    def _offer_revert(self, text: str | None) -> None:
+        if text is None:
+            self._revert_target = None
+        self.controls.offer_revert(text)
 
     def _on_state_changed(self, state: RunState) -> None:
         self.controls.set_run_state(state)
@@ -163,9 +230,3 @@ def batches_per_epoch(checkpoint: Checkpoint) -> float:
     if checkpoint.history:
         return checkpoint.history[-1].step / checkpoint.history[-1].epoch
     return float(-(-FULL_COUNTS["train"] // checkpoint.config.batch_size))
-
-
-def previous_per_class(checkpoint: Checkpoint | None) -> np.ndarray | None:
-    """The per-class accuracy of the epoch before the checkpoint's last, for the faint bars."""
-    history = checkpoint.history if checkpoint is not None else ()
-    return history[-2].per_class_array() if len(history) > 1 else None

@@ -244,3 +244,21 @@ def test_the_inference_copy_folds_batch_norm_without_changing_the_answer(synthet
     x = to_input(synthetic_data.test_images[:64], 0.2860, 0.3530, channels_last=True)
     with torch.no_grad():
         assert torch.allclose(fused(x), model(x), atol=1e-4)
+
+
+def test_the_best_epoch_is_kept_beside_the_last(synthetic_data, fast_config, monkeypatch):
+    import fmnist_gui.engine.trainer as trainer_module
+
+    accuracies = iter([70.0, 90.0, 60.0])
+    real_evaluate = trainer_module.evaluate
+
+    def scripted(*args, **kwargs):
+        result = real_evaluate(*args, **kwargs)
+        return type(result)(result.loss, next(accuracies), result.per_class_accuracy, result.confusion, result.probabilities)
+
+    monkeypatch.setattr(trainer_module, "evaluate", scripted)
+    trainer, _, result = _fit(fast_config.replace(epochs=3), synthetic_data)
+    assert result.reason is FinishReason.COMPLETED
+    best = trainer.best_checkpoint()
+    assert best.epoch == 2 and best.history[-1].test_accuracy == 90.0 and trainer.checkpoint().epoch == 3
+    assert not all(torch.equal(best.model_state[k], trainer.checkpoint().model_state[k]) for k in best.model_state)

@@ -42,6 +42,7 @@ class DialogStub:
 
     errors: list[tuple[str, str]] = field(default_factory=list)
     confirm_answer: bool = True
+    unsaved_answer: str | None = None  # "save", "discard" or "cancel"; None follows confirm_answer
     confirms: list[str] = field(default_factory=list)
     open_path: str | None = None
     save_path: str | None = None
@@ -55,11 +56,16 @@ def dialog_stub(monkeypatch) -> DialogStub:
     stub = DialogStub()
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, message, details="": stub.errors.append((title, message)))
 
-    def confirm(parent, title, question):
+    def confirm(parent, title, question, action="OK"):
         stub.confirms.append(question)
         return stub.confirm_answer
 
+    def save_discard_cancel(parent, title, question):
+        stub.confirms.append(question)
+        return stub.unsaved_answer or ("discard" if stub.confirm_answer else "cancel")
+
     monkeypatch.setattr(dialogs, "confirm", confirm)
+    monkeypatch.setattr(dialogs, "save_discard_cancel", save_discard_cancel)
     monkeypatch.setattr(dialogs, "open_checkpoint_path", lambda parent, folder: stub.open_path)
     monkeypatch.setattr(dialogs, "save_checkpoint_path", lambda parent, suggested: stub.save_path)
     monkeypatch.setattr(dialogs, "data_folder", lambda parent, folder: stub.folder)

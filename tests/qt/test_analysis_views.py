@@ -107,7 +107,7 @@ def per_class(qtbot) -> PerClassAccuracyView:
 def test_per_class_keeps_what_it_shows(per_class):
     latest = np.array([86.2, 97.9, 86.1, 91.7, 86.1, 97.9, 72.1, 96.7, 97.7, 96.4])
     before = latest + np.array([-1.2, 0.3, 2.5, 0.0, -3.1, 0.4, -4.8, 0.6, 0.02, -0.9])
-    per_class.set_accuracies(latest, before, epoch=3)
+    per_class.set_accuracies(latest, before, "Epoch 3", "epoch 2")
     assert np.array_equal(per_class.current, latest) and np.array_equal(per_class.previous, before)
     assert not per_class.current.flags.writeable
     assert per_class.caption == "Epoch 3 (faint: epoch 2)"
@@ -123,7 +123,7 @@ def test_per_class_keeps_what_it_shows(per_class):
 def test_per_class_shows_a_dash_for_a_missing_class(per_class):
     values = np.full(10, 90.0)
     values[4] = math.nan
-    per_class.set_accuracies(values, np.full(10, 80.0), epoch=2)
+    per_class.set_accuracies(values, np.full(10, 80.0), "Epoch 2", "epoch 1")
     assert per_class.value_texts(4) == ("—", "")
     assert per_class.bar_rect(4).width() == 0
     per_class.set_accuracies(None)
@@ -138,7 +138,7 @@ def test_per_class_refuses_the_wrong_number_of_values(per_class):
 @pytest.mark.parametrize("size", ["minimum", (1200, 900)])
 def test_per_class_renders(per_class, size):
     values = np.array([86.2, 97.9, 86.1, 91.7, math.nan, 97.9, 72.1, 96.7, 97.7, 96.4])
-    per_class.set_accuracies(values, values + 1.0, epoch=5)
+    per_class.set_accuracies(values, values + 1.0, "Epoch 5", "epoch 4")
     per_class.resize(per_class.minimumSize() if size == "minimum" else per_class.size().__class__(*size))
     assert distinct_colors(per_class) > 5
     assert per_class.bar_rect(1).right() <= per_class.width()

@@ -29,7 +29,7 @@ def test_the_matrix_and_per_class_bars_follow_the_epoch(trained_window):
     assert np.array_equal(views.confusion.matrix, predictions.confusion)
     correct = np.diag(predictions.confusion) / predictions.confusion.sum(axis=1) * 100
     assert np.allclose(views.per_class.current, correct)
-    assert views.per_class.epoch == 1 and views.per_class.previous is None
+    assert views.per_class.label == "Epoch 1" and views.per_class.previous is None
 
 
 def test_clicking_a_cell_lists_exactly_its_images_most_confident_first(qtbot, trained_window):

@@ -119,18 +119,6 @@ def test_paste_reads_a_transparent_picture_from_the_clipboard(qtbot, view):
     assert view.picture_caption.text() == "Your picture (120×80): clipboard"
 
 
-def test_ctrl_v_pastes_while_the_view_has_focus(qtbot, view):
-    QGuiApplication.clipboard().setImage(rgba_qimage(np.dstack([np.dstack([shoe_pixels()] * 3), np.full((80, 120), 255, np.uint8)])))
-    view.show()
-    qtbot.waitExposed(view)
-    view.activateWindow()
-    view.setFocus()
-    qtbot.waitUntil(lambda: view.hasFocus())
-    with qtbot.waitSignal(view.image_pasted) as pasted:
-        qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    assert_light_item_on_black(to_fashion_mnist(pasted.args[0]))
-
-
 def test_paste_loads_a_picture_file_copied_in_a_file_manager(qtbot, view, tmp_path):
     path = tmp_path / "shoe.png"
     Image.fromarray(shoe_pixels()).save(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES, TrainConfig, preset
+from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES, Continuation, TrainConfig, preset
 from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS
@@ -63,6 +63,9 @@ class LogSpinBox(QDoubleSpinBox):
         return state, text, pos
 
 
+CUSTOM = "custom"  # what the preset box says when the form holds no preset's values
+CUSTOM_TEXT = "Your own values: they differ from every preset."
+NO_GPU_NOTE = " This machine has no GPU: on the CPU this preset takes hours."
 PAUSE_BUTTON_TEXT = {
     RunState.IDLE: "Pause", RunState.RUNNING: "Pause", RunState.STOPPING: "Pause",
     RunState.PAUSING: "Pausing…", RunState.PAUSED: "Resume",
@@ -77,6 +80,8 @@ class ControlsPanel(QWidget):
     pause_requested = Signal()
     resume_requested = Signal()
     stop_requested = Signal()
+    revert_requested = Signal()
+    buttons_changed = Signal()  # a run button was enabled, disabled or renamed
 
     def __init__(self, devices: list[DeviceInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,11 +89,17 @@ class ControlsPanel(QWidget):
         self._data_ready = False
         self._can_continue = False
 
+        self._has_gpu = any(info.name != "cpu" for info in devices)
         self.preset = _narrow(QComboBox())
         for name, (description, _) in PRESETS.items():
-            self.preset.addItem(name, name)
+            self.preset.addItem(name if name != "gpu" or self._has_gpu else "gpu (no GPU here)", name)
             self.preset.setItemData(self.preset.count() - 1, description, _tooltip_role())
+        self.preset.addItem(CUSTOM, CUSTOM)
+        self.preset.setItemData(self.preset.count() - 1, CUSTOM_TEXT, _tooltip_role())
         self.preset.setToolTip("Fill the form with a tested set of values")
+        self.preset_note = QLabel()
+        self.preset_note.setWordWrap(True)
+        self.preset_note.setStyleSheet("color: palette(placeholder-text);")
         self.device = _narrow(QComboBox())
         for info in devices:
             self.device.addItem(info.label, info.name)
@@ -121,8 +132,10 @@ class ControlsPanel(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Preset", self.preset)
+        form.addRow(self.preset_note)
         for label, widget in (
-            ("Preset", self.preset), ("Device", self.device), ("Model", self.model), ("Optimizer", self.optimizer),
+            ("Device", self.device), ("Model", self.model), ("Optimizer", self.optimizer),
             ("Learning rate", self.lr), ("Momentum", self.momentum), ("Batch size", self.batch_size),
             ("Epochs", self.epochs), ("Weight decay", self.weight_decay), ("LR schedule", self.schedule),
             ("Seed", self.seed), ("Augmentation", self.augment),
@@ -134,16 +147,31 @@ class ControlsPanel(QWidget):
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train a new model from scratch with these values")
         self.continue_button = QPushButton("Continue training")
-        self.continue_button.setToolTip("Train the current model further, keeping its optimizer state and history")
+        self.continue_button.setToolTip("Train the model on screen further, keeping its architecture, optimizer state "
+                                        "and history; the form's epochs are added")
+        self.continue_with = QComboBox()
+        for policy in Continuation:
+            self.continue_with.addItem(policy.label, policy)
+        self.continue_with.setToolTip("The model's learning-rate schedule has run its course: how should the added "
+                                      "epochs set the rate? A new schedule warms one-cycle up to its peak again.")
+        self.continue_with_label = QLabel("Continue with")
+        self.revert_button = QPushButton("Revert to the best epoch")
+        self.revert_button.setToolTip("The model on screen is worse than an earlier epoch of this run: bring that one back")
+        self.revert_button.hide()
+        self._continue_label = "Continue training"
+        self._schedule_finished = False
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Pause after the current batch; Resume carries on")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the current batch, keeping the weights trained so far")
         buttons = QVBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.continue_button)
         row = QHBoxLayout()
-        row.addWidget(self.train_button)
-        row.addWidget(self.continue_button)
+        row.addWidget(self.continue_with_label)
+        row.addWidget(self.continue_with, 1)
         buttons.addLayout(row)
+        buttons.addWidget(self.revert_button)
         row = QHBoxLayout()
         row.addWidget(self.pause_button)
         row.addWidget(self.stop_button)
@@ -159,11 +187,17 @@ class ControlsPanel(QWidget):
         layout.addStretch(1)
 
         self.preset.activated.connect(self._on_preset_chosen)
+        for widget in (self.device, self.model, self.optimizer, self.schedule):
+            widget.currentIndexChanged.connect(self._sync_preset)
+        for widget in (self.lr, self.momentum, self.weight_decay, self.batch_size, self.epochs, self.seed):
+            widget.valueChanged.connect(self._sync_preset)
+        self.augment.toggled.connect(self._sync_preset)
         self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
         self.train_button.clicked.connect(lambda: self._emit_config(self.train_requested))
         self.continue_button.clicked.connect(lambda: self._emit_config(self.continue_requested))
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.stop_button.clicked.connect(self.stop_requested)
+        self.revert_button.clicked.connect(self.revert_requested)
         for widget in (self.lr, self.momentum, self.weight_decay):
             widget.valueChanged.connect(self._clear_error)
         self.set_config(preset("default"))
@@ -185,6 +219,7 @@ class ControlsPanel(QWidget):
         self.augment.setChecked(config.augment)
         self._on_optimizer_changed()
         self._clear_error()
+        self._sync_preset()
 
     def config(self) -> TrainConfig:
         """The form as a TrainConfig; raises UserFacingError when a value is not allowed."""
@@ -204,8 +239,12 @@ class ControlsPanel(QWidget):
 
     def set_run_state(self, state: RunState) -> None:
         """The buttons follow the run: Pause turns into Resume only once the loop has really paused."""
+        starting = state.active and not self._state.active
+        focus_was_here = self.train_button.hasFocus() or self.continue_button.hasFocus()
         self._state = state
         self._update_buttons()
+        if starting and focus_was_here:  # the clicked button is disabled now: Stop is the next thing to reach
+            self.stop_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def _running(self) -> bool:
@@ -215,9 +254,26 @@ class ControlsPanel(QWidget):
         self._data_ready = ready
         self._update_buttons()
 
-    def set_can_continue(self, can_continue: bool) -> None:
-        self._can_continue = can_continue
+    def set_model_to_continue(self, label: str | None, schedule_finished: bool = False) -> None:
+        """The model on screen as Continue would train it ("small-cnn from epoch 2"), or None when it cannot."""
+        self._can_continue = label is not None
+        self._continue_label = f"Continue {label}" if label else "Continue training"
+        self._schedule_finished = schedule_finished
         self._update_buttons()
+
+    def offer_revert(self, text: str | None) -> None:
+        """Show the revert button with `text` ("Revert to epoch 2 (90.65%)"), or hide it."""
+        self.revert_button.setText(text or "")
+        self.revert_button.setVisible(bool(text))
+        self.buttons_changed.emit()
+
+    def run_buttons(self) -> dict[str, QPushButton]:
+        """The buttons the Run menu mirrors, by its action keys."""
+        return {"train": self.train_button, "continue": self.continue_button, "pause": self.pause_button,
+                "stop": self.stop_button, "revert": self.revert_button}
+
+    def continuation(self) -> Continuation:
+        return Continuation(self.continue_with.currentData())
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
@@ -225,7 +281,23 @@ class ControlsPanel(QWidget):
 
     # Handlers
     def _on_preset_chosen(self, index: int) -> None:
-        self.set_config(preset(self.preset.itemData(index)))
+        name = self.preset.itemData(index)
+        if name != CUSTOM:
+            self.set_config(preset(name))
+        self._sync_preset()
+
+    def _sync_preset(self) -> None:
+        """Name the preset the form holds, or "custom": the box never claims values the form lacks."""
+        try:
+            current = self.config()
+        except UserFacingError:
+            current = None
+        name = next((n for n in PRESETS if current is not None and preset(n).replace(device=current.device) == current), CUSTOM)
+        self.preset.setCurrentIndex(self.preset.findData(name))
+        note = CUSTOM_TEXT if name == CUSTOM else PRESETS[name][0] + "."
+        if name == "gpu" and not self._has_gpu:
+            note += NO_GPU_NOTE
+        self.preset_note.setText(note)
 
     def _on_optimizer_changed(self) -> None:
         self.momentum.setEnabled(self.optimizer.currentData() == "sgd" and not self._running)
@@ -254,6 +326,10 @@ class ControlsPanel(QWidget):
         self._on_optimizer_changed()
         self.train_button.setEnabled(idle and self._data_ready)
         self.continue_button.setEnabled(idle and self._data_ready and self._can_continue)
+        self.continue_button.setText(self._continue_label)
+        for widget in (self.continue_with_label, self.continue_with):
+            widget.setVisible(self._schedule_finished)
+            widget.setEnabled(idle)
         self.pause_button.setEnabled(self._state in (RunState.RUNNING, RunState.PAUSING, RunState.PAUSED))
         self.pause_button.setText(PAUSE_BUTTON_TEXT[self._state])
         self.stop_button.setEnabled(self._running and self._state is not RunState.STOPPING)
@@ -263,6 +339,7 @@ class ControlsPanel(QWidget):
             self.hint.setText("Values are locked while a run is going.")
         else:
             self.hint.setText("")
+        self.buttons_changed.emit()
 
 
 def _narrow(combo: QComboBox) -> QComboBox:
@@ -285,6 +362,4 @@ def _millions(count: int) -> str:
 
 
 def _tooltip_role() -> int:
-    from PySide6.QtCore import Qt
-
     return Qt.ItemDataRole.ToolTipRole

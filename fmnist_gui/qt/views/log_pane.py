@@ -16,7 +16,7 @@ class LogPane(QPlainTextEdit):
         self.setReadOnly(True)
         self.setMaximumBlockCount(self.MAX_LINES)
         self.setFont(QFont("monospace", 9))
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
     def add(self, message: str) -> None:
         self.appendPlainText(f"{time.strftime('%H:%M:%S')}  {message}")

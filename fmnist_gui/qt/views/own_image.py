@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter, QPen
+from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from fmnist_gui.imaging import IMAGE_SUFFIXES, ImageError
@@ -87,7 +87,6 @@ class OwnImageView(QWidget):
         self.class_names = class_names
         self.last_folder = ""
         self._model_input: np.ndarray | None = None
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click on the pictures lets Ctrl+V reach the view
 
         paste_keys = QKeySequence(QKeySequence.StandardKey.Paste).toString(QKeySequence.SequenceFormat.NativeText)
         self.open_button = QPushButton("Open image…")
@@ -96,11 +95,6 @@ class OwnImageView(QWidget):
         self.paste_button = QPushButton("Paste")
         self.paste_button.setToolTip(f"Classify the picture on the clipboard ({paste_keys})")
         self.paste_button.clicked.connect(self.paste)
-        self.paste_action = QAction("Paste picture", self)
-        self.paste_action.setShortcut(QKeySequence.StandardKey.Paste)
-        self.paste_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.paste_action.triggered.connect(self.paste)
-        self.addAction(self.paste_action)
 
         self.message = QLabel(HINT)
         self.message.setWordWrap(True)

@@ -49,18 +49,23 @@ class PerClassAccuracyView(QWidget):
         self.class_names = tuple(class_names)
         self._current: np.ndarray | None = None
         self._previous: np.ndarray | None = None
-        self._epoch: int | None = None
+        self._label: str | None = None
+        self._previous_label: str | None = None
         self._hover: int | None = None
         self.setMouseTracking(True)
         self.setMinimumSize(340, 280)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def set_accuracies(self, current: np.ndarray | None, previous: np.ndarray | None = None, epoch: int | None = None) -> None:
-        """Per-class accuracy in percent (NaN for a class absent from the data); None clears the view."""
+    def set_accuracies(self, current: np.ndarray | None, previous: np.ndarray | None = None, label: str | None = None,
+                       previous_label: str | None = None) -> None:
+        """Per-class accuracy in percent (NaN for a class absent from the data); None clears the view.
+
+        `label` names the evaluation ("Epoch 3", "Epoch 2 + 94 batches"), `previous_label` the faint one.
+        """
         n = len(self.class_names)
         self._current = _as_percentages(current, n)
         self._previous = None if current is None else _as_percentages(previous, n)
-        self._epoch = epoch
+        self._label, self._previous_label = label, previous_label
         self._hover = None
         self.setToolTip("")
         self.update()
@@ -76,18 +81,16 @@ class PerClassAccuracyView(QWidget):
         return self._previous
 
     @property
-    def epoch(self) -> int | None:
-        return self._epoch
+    def label(self) -> str | None:
+        return self._label
 
     @property
     def caption(self) -> str:
         """Which evaluation the bars show, and which one the faint bars are."""
         if self._current is None:
             return EMPTY_HINT
-        if self._epoch is None:
-            return "Latest evaluation" + (" (faint: the one before)" if self._previous is not None else "")
-        faint = f" (faint: epoch {self._epoch - 1})" if self._previous is not None else ""
-        return f"Epoch {self._epoch}{faint}"
+        faint = f" (faint: {self._previous_label or 'the one before'})" if self._previous is not None else ""
+        return f"{self._label or 'Latest evaluation'}{faint}"
 
     def value_texts(self, index: int) -> tuple[str, str]:
         """The value and change marker a row shows, e.g. ("91.3%", "▲1.2"); "—" for a missing class."""
@@ -234,7 +237,7 @@ if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.per_cl
     app = QApplication([])
     view = PerClassAccuracyView(CLASS_NAMES)
     latest = np.array([86.2, 97.9, 86.1, 91.7, 86.1, 97.9, 72.1, 96.7, 97.7, 96.4])
-    view.set_accuracies(latest, latest + np.array([-1.2, 0.3, 2.5, 0.0, -3.1, 0.4, -4.8, 0.6, 0.02, -0.9]), epoch=3)
+    view.set_accuracies(latest, latest + np.array([-1.2, 0.3, 2.5, 0.0, -3.1, 0.4, -4.8, 0.6, 0.02, -0.9]), "Epoch 3", "epoch 2")
     view.resize(520, 380)
     view.show()
     app.exec()

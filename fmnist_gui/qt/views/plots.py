@@ -68,6 +68,11 @@ class _Curve:
         self.item.setData([], [])
 
 
+CHANCE_ACCURACY = 15.0  # percent: ten classes give 10% by guessing; at or below this a run has learned nothing
+MIN_ACCURACY_SPAN = 5.0  # percentage points: noise on a flat run must not look like a trend
+EMPTY_RANGES = {"loss": (0.0, 2.5), "accuracy": (0.0, 100.0), "lr": (-5.0, -1.0)}  # before any data (lr: log10)
+
+
 class TrainingPlots(QWidget):
     """Receives batch and epoch records (or a checkpoint's history) and draws them; x is in epochs."""
 
@@ -106,13 +111,22 @@ class TrainingPlots(QWidget):
         self.log_scale.toggled.connect(self._on_log_scale_toggled)
         self.summary = QLabel("No model yet: choose values and click Train, or open a checkpoint.")
         self.summary.setWordWrap(True)
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("background: #ffebee; color: #b71c1c; padding: 6px; border-radius: 3px;")
+        self.warning.hide()
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.log_scale)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.warning)
         layout.addLayout(grid, 1)
+        self.accuracy_plot.setLimits(minYRange=MIN_ACCURACY_SPAN)
+        self.lr_plot.setLogMode(y=True)
+        self.lr_plot.setLimits(minYRange=1.0)  # at least a decade: a constant rate is a line, not noise
+        self._show_empty_ranges()
 
     def _plot(self, title: str, unit: str, legend_at_bottom: bool = False) -> tuple[pg.PlotWidget, pg.PlotItem]:
         view = pg.PlotWidget(title=title)
@@ -137,6 +151,18 @@ class TrainingPlots(QWidget):
         self._smoothed, self._best = None, None
         self.best_marker.setData([], [])
         self.summary.setText("No finished epoch yet.")
+        self.show_warning(None)
+        self._show_empty_ranges()
+
+    def show_warning(self, text: str | None) -> None:
+        """A red line above the plots (a run at chance level), or None to hide it."""
+        self.warning.setText(text or "")
+        self.warning.setVisible(bool(text))
+
+    def show_stopped(self, position: str, test_accuracy: float) -> None:
+        """The summary for a model stopped mid-epoch, evaluated after the stop."""
+        best = f" · best {self._best[1]:.2f}% at epoch {self._best[0]:g}" if self._best else ""
+        self.summary.setText(f"Stopped at {position}: test accuracy {test_accuracy:.2f}%{best}")
 
     def begin_run(self, total_epochs: int) -> None:
         """Fix the epoch axes to the whole run, so they are not re-laid out as points arrive."""
@@ -187,8 +213,8 @@ class TrainingPlots(QWidget):
         self.epoch_test_loss.append(epoch, test_loss)
         self.train_accuracy.append(epoch, train_acc)
         self.test_accuracy.append(epoch, test_acc)
-        if math.isfinite(test_acc) and (self._best is None or test_acc > self._best[1]):
-            self._best = (epoch, test_acc)
+        if math.isfinite(test_acc) and test_acc > CHANCE_ACCURACY and (self._best is None or test_acc > self._best[1]):
+            self._best = (epoch, test_acc)  # no star for a run at chance level: it has no best
 
     def _redraw_batches(self) -> None:
         if not self._batch_curves_dirty:
@@ -206,14 +232,24 @@ class TrainingPlots(QWidget):
     def _redraw_epochs(self) -> None:
         for curve in (self.epoch_train_loss, self.epoch_test_loss, self.train_accuracy, self.test_accuracy):
             curve.redraw()
+        if not len(self.test_accuracy.series.x):
+            return
+        best = ""
         if self._best is not None:
             epoch, accuracy = self._best
             self.best_marker.setData([epoch], [accuracy])
-            last_epoch = self.test_accuracy.series.x[-1]
-            self.summary.setText(
-                f"Epoch {last_epoch:g}: test accuracy {self.test_accuracy.series.y[-1]:.2f}%, "
-                f"test loss {self.epoch_test_loss.series.y[-1]:.4f} · best {accuracy:.2f}% at epoch {epoch:g}"
-            )
+            best = f" · best {accuracy:.2f}% at epoch {epoch:g}"
+        self.summary.setText(
+            f"Epoch {self.test_accuracy.series.x[-1]:g}: test accuracy {self.test_accuracy.series.y[-1]:.2f}%, "
+            f"test loss {self.epoch_test_loss.series.y[-1]:.4f}{best}"
+        )
+
+    def _show_empty_ranges(self) -> None:
+        """Axes that mean something before the first point: loss from 0, accuracy 0-100%, rates 1e-5 to 0.1."""
+        for plot, key in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy"), (self.lr_plot, "lr")):
+            plot.setYRange(*EMPTY_RANGES[key], padding=0)
+            plot.setXRange(0, 1, padding=0.02)
+            plot.enableAutoRange()
 
     def _curves(self) -> list[_Curve]:
         return [self.batch_loss, self.smoothed_loss, self.epoch_train_loss, self.epoch_test_loss,

@@ -42,9 +42,13 @@ class RunStatusBar(QStatusBar):
         self.time_label.setText(f"elapsed {format_duration(record.elapsed)} · ETA {format_duration(record.eta_seconds)}")
 
     def run_finished(self, result: RunFinished) -> None:
+        """Nothing left to estimate: no speed, no ETA, and the bar full only for a run that completed."""
         self.speed_label.clear()
+        self.time_label.setText(f"took {format_duration(result.elapsed)}")
         if result.reason is FinishReason.COMPLETED:
             self.progress.setValue(STEPS)
+        else:
+            self.progress.hide()
         self.showMessage(f"Run {result.reason.value}", 10000)
 
     def reset(self) -> None:
