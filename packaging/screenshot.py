@@ -24,14 +24,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--model", help="override the preset's model")
     parser.add_argument("--data-dir", help="folder with the IDX files (default: where the app finds them)")
-    parser.add_argument("--size", default="1500x920", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--size", default="1500x920", help="window size, WIDTHxHEIGHT (logical pixels)")
+    parser.add_argument("--screen", default=SCREEN, help="the virtual screen when there is no display, WxHxDEPTH")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
-        return rerun_under_xvfb(SCREEN)
+        return rerun_under_xvfb(args.screen)
     # A throwaway settings folder: the screenshot never depends on, or changes, the user's.
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
     return take_screenshots(args)

@@ -90,7 +90,7 @@ class ConfusionMatrixView(QWidget):
         self._fractions: np.ndarray | None = None  # row shares, NaN in a row with no images
         self._hover: tuple[int, int] | None = None
         self.setMouseTracking(True)
-        self.setMinimumSize(420, 380)
+        self.setMinimumSize(340, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # --- data ----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ class DrawCanvas(QWidget):
         self._image.fill(0)
         self._empty = True
         self._last: QPointF | None = None
-        self.setMinimumSize(220, 220)
+        self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Hold the left mouse button and draw")

@@ -90,13 +90,24 @@ class ImageGallery(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(300)
         self.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.setGridSize(QSize(THUMBNAIL + 44, THUMBNAIL + 26))
+        # Wide enough for the longest caption ("Ankle boot 100%"); resizeEvent spreads the spare width.
+        self._cell_width = max(THUMBNAIL + 16, max(self.fontMetrics().horizontalAdvance(f"{n} 100%") for n in class_names) + 12)
+        self.setGridSize(QSize(self._cell_width, THUMBNAIL + self.fontMetrics().height() + 12))
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.clicked.connect(self._on_index_chosen)
         self.activated.connect(self._on_index_chosen)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """As many columns as fit, each widened to share the row: no empty strip at the right."""
+        super().resizeEvent(event)
+        width = self.viewport().width()
+        columns = max(1, width // self._cell_width)
+        cell = QSize(max(self._cell_width, width // columns), self.gridSize().height())
+        if cell != self.gridSize():
+            self.setGridSize(cell)
 
     def _on_index_chosen(self, index: QModelIndex) -> None:
         self.row_activated.emit(index.row())
@@ -172,8 +183,8 @@ class MistakesView(_GalleryPanel):
     def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
         super().__init__(predictions, parent)
         names = predictions.class_names
-        self.true_filter = class_filter("Any true class", names, "Show only images of this true class")
-        self.predicted_filter = class_filter("Any prediction", names, "Show only images predicted as this class")
+        self.true_filter = class_filter("any", names, "Show only images whose true class is this one")
+        self.predicted_filter = class_filter("any", names, "Show only images the model predicts as this class")
         self.sort = QComboBox()
         self.sort.addItems(self.SORTS)
         self.sort.setToolTip("Order of the images: by the model's confidence in its prediction, or as in the test set")
@@ -182,8 +193,11 @@ class MistakesView(_GalleryPanel):
         self.mistakes_only.setToolTip("Hide the images the model gets right")
         second_row = QHBoxLayout()
         self.layout().insertLayout(1, second_row)
-        for row, widget in ((self.filters, self.true_filter), (self.filters, self.predicted_filter),
-                            (second_row, self.sort), (second_row, self.mistakes_only)):
+        for row, widget, label in ((self.filters, self.true_filter, "True class"),
+                                   (self.filters, self.predicted_filter, "Predicted as"),
+                                   (second_row, self.sort, None), (second_row, self.mistakes_only, None)):
+            if label:
+                row.addWidget(QLabel(label))
             row.addWidget(widget)
             signal = widget.toggled if isinstance(widget, QCheckBox) else widget.currentIndexChanged
             signal.connect(self.refresh)
@@ -238,9 +252,10 @@ class DatasetBrowser(_GalleryPanel):
         self.split_choice.addItem("Test set", "test")
         self.split_choice.addItem("Training set", "train")
         self.split_choice.setToolTip("Which images to browse")
-        self.true_filter = class_filter("All classes", predictions.class_names, "Show only images of this true class")
-        for widget in (self.split_choice, self.true_filter):
+        self.true_filter = class_filter("all", predictions.class_names, "Show only images of this true class")
+        for widget in (self.split_choice, QLabel("True class"), self.true_filter):
             self.filters.addWidget(widget)
+        for widget in (self.split_choice, self.true_filter):
             widget.currentIndexChanged.connect(self.refresh)
         self.filters.addStretch(1)
         predictions.train_results_changed.connect(self.refresh)

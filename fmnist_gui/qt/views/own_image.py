@@ -36,7 +36,7 @@ class PictureView(QWidget):
 
     LARGEST = 1024  # a bigger photo is shrunk once, so that repainting a resized dock stays quick
 
-    def __init__(self, placeholder: str = "", parent: QWidget | None = None, minimum: int = 140) -> None:
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None, minimum: int = 100) -> None:
         super().__init__(parent)
         self.placeholder = placeholder
         self._image: QImage | None = None

@@ -53,7 +53,7 @@ class PerClassAccuracyView(QWidget):
         self._previous_label: str | None = None
         self._hover: int | None = None
         self.setMouseTracking(True)
-        self.setMinimumSize(340, 280)
+        self.setMinimumSize(280, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_accuracies(self, current: np.ndarray | None, previous: np.ndarray | None = None, label: str | None = None,

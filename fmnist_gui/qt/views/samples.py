@@ -33,7 +33,7 @@ class SampleTile(QWidget):
         self.predicted_name: str | None = None
         self.confidence = 0.0
         self.correct: bool | None = None
-        self.setMinimumSize(64, 96)
+        self.setMinimumSize(56, 84)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
@@ -74,12 +74,10 @@ class SampleTile(QWidget):
                          metrics.elidedText(self.true_name, Qt.TextElideMode.ElideRight, width))
         if self.predicted_name is not None:
             painter.setPen(color)
+            mark = "✓ " if self.correct else "✗ "  # kept whatever the width: colour must not be the only sign
             text = f"{self.predicted_name} {100 * self.confidence:.0f}%"
-            marked = f"{'✓' if self.correct else '✗'} {text}"
-            if metrics.horizontalAdvance(marked) <= width:  # the frame's colour says it too
-                text = marked
-            painter.drawText(QRectF(0, text_top + metrics.height(), width, metrics.height()), Qt.AlignmentFlag.AlignHCenter,
-                             metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+            text = mark + metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - metrics.horizontalAdvance(mark))
+            painter.drawText(QRectF(0, text_top + metrics.height(), width, metrics.height()), Qt.AlignmentFlag.AlignHCenter, text)
 
 
 class SampleGrid(QWidget):

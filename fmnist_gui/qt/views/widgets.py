@@ -24,7 +24,7 @@ def gray_to_qimage(image: np.ndarray) -> QImage:
 class ImageView(QWidget):
     """Paints one grayscale image scaled up with square pixels, centred, keeping its aspect."""
 
-    def __init__(self, parent: QWidget | None = None, minimum: int = 140) -> None:
+    def __init__(self, parent: QWidget | None = None, minimum: int = 100) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
         self.setMinimumSize(minimum, minimum)
@@ -50,14 +50,15 @@ class ImageView(QWidget):
 class ProbabilityBars(QWidget):
     """Horizontal bars, one per class, with names and percentages; the true class is marked."""
 
-    ROW = 22
+    ROW = 22  # a row's height when there is room
+    MIN_ROW = 16  # and when there is not: the text still fits
 
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.class_names = class_names
         self._probabilities = np.zeros(len(class_names))
         self._true: int | None = None
-        self.setMinimumSize(260, self.ROW * len(class_names) + 4)
+        self.setMinimumSize(220, self.MIN_ROW * len(class_names) + 4)
 
     def set_probabilities(self, probabilities: np.ndarray, true_label: int | None = None) -> None:
         self._probabilities = np.asarray(probabilities, dtype=float)
@@ -76,17 +77,18 @@ class ProbabilityBars(QWidget):
         value_width = metrics.horizontalAdvance("100.0%") + 8
         bar_space = max(10, self.width() - name_width - value_width)
         predicted = int(np.argmax(self._probabilities)) if self._probabilities.any() else -1
+        row_height = max(self.MIN_ROW, min(self.ROW, (self.height() - 4) // len(self.class_names)))
         for row, (name, p) in enumerate(zip(self.class_names, self._probabilities)):
-            top = row * self.ROW + 2
+            top = row * row_height + 2
             color = CORRECT_COLOR if row == predicted and (self._true is None or row == self._true) else (
                 WRONG_COLOR if row == predicted else QColor(120, 144, 156))
             painter.setPen(self.palette().text().color())
             font = painter.font()
             font.setBold(row == self._true)
             painter.setFont(font)
-            painter.drawText(QRectF(0, top, name_width - 6, self.ROW - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
-            painter.fillRect(QRectF(name_width, top + 3, bar_space * float(p), self.ROW - 8), color)
-            painter.drawText(QRectF(name_width + bar_space + 4, top, value_width, self.ROW - 4), Qt.AlignmentFlag.AlignVCenter, f"{100 * p:.1f}%")
+            painter.drawText(QRectF(0, top, name_width - 6, row_height - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+            painter.fillRect(QRectF(name_width, top + 3, bar_space * float(p), row_height - 8), color)
+            painter.drawText(QRectF(name_width + bar_space + 4, top, value_width, row_height - 4), Qt.AlignmentFlag.AlignVCenter, f"{100 * p:.1f}%")
 
 
 class Verdict(QWidget):
@@ -139,13 +141,14 @@ def prediction_headline(class_names: tuple[str, ...], probabilities: np.ndarray 
     return f"Prediction: <b>{class_names[best]}</b> ({100 * float(probabilities[best]):.1f}%)"
 
 
-def scrolling(widget: QWidget, minimum_width: int = 300) -> QScrollArea:
-    """`widget` in a vertical scroll area, for a form taller than a small screen."""
+def scrolling(widget: QWidget, minimum_width: int = 260, maximum_width: int = 420) -> QScrollArea:
+    """`widget` in a vertical scroll area, for a form taller than a small screen; wider is no use to a form."""
     scroll = QScrollArea()
     scroll.setWidget(widget)
     scroll.setWidgetResizable(True)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setMinimumWidth(minimum_width)
+    scroll.setMaximumWidth(maximum_width)
     return scroll
 
 
