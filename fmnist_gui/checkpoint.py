@@ -108,6 +108,21 @@ def check_save_target(path: str | os.PathLike[str]) -> Path:
         return atomic.check_save_target(path)
 
 
+def refuse_to_replace_other_files(path: str | os.PathLike[str]) -> None:
+    """Raise CheckpointError when `path` exists and is not a PyTorch file: `--out` never replaces the data set
+    or a document by a typo. (In the window the file dialog has already asked.)"""
+    target = Path(path).expanduser()
+    try:
+        with open(target, "rb") as stream:
+            head = stream.read(4)
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # check_save_target says what is wrong with it
+    if head and not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
+        raise CheckpointError(f"{printable(target)} exists and is not a checkpoint; choose another name or remove it first.")
+
+
 def save_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> Path:
     """Write atomically, through a symlink to its target: any failure is a CheckpointError and keeps the old file."""
     payload = _payload(checkpoint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -115,6 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserFacingError as exc:
         say_error(str(exc))
         return EXIT_FAILURE
+    except OSError as exc:  # writing the output failed: a full disk, a closed pipe
+        if exc.errno == errno.EPIPE:
+            return 0  # the reader left early, as `| head` does
+        say_error(f"cannot write the output: {exc.strerror or exc}.")
+        return EXIT_FAILURE
     except KeyboardInterrupt as exc:  # Ctrl+C outside training, or twice during it: no traceback
         say_error("interrupted; nothing was saved." if args.command == "train" else "interrupted.")
         return 128 + getattr(exc, "signum", signal.SIGINT)
@@ -147,7 +153,7 @@ def _train_config(args: argparse.Namespace, base: Any) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from fmnist_gui.checkpoint import check_save_target, load_checkpoint
+    from fmnist_gui.checkpoint import check_save_target, load_checkpoint, refuse_to_replace_other_files
     from fmnist_gui.config import ConfigError, preset
     from fmnist_gui.data import load_fashion_mnist
     from fmnist_gui.devices import resolve_device
@@ -157,6 +163,7 @@ def _train(args: argparse.Namespace) -> int:
 
     out = Path(args.out).expanduser()
     check_save_target(out)  # before training: a run whose result cannot be written is not started
+    refuse_to_replace_other_files(out)
     resume = load_checkpoint(args.resume) if args.resume else None
     try:
         config = _train_config(args, resume.config if resume else preset(args.preset))

@@ -12,6 +12,7 @@ from fmnist_gui.devices import best_device, check_device_syntax
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import DEFAULT_MODEL, MODELS
 
+MAX_SEED = 2**31 - 1  # what the form's seed field (a 32-bit spin box) can hold
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "one-cycle", "cosine")
 
@@ -44,7 +45,7 @@ class TrainConfig:
             (_whole(self.batch_size) and 1 <= self.batch_size <= 65536, f"The batch size must be a whole number from 1 to 65536, not {self.batch_size}."),
             (_whole(self.epochs) and 1 <= self.epochs <= 10000, f"Epochs must be a whole number from 1 to 10000, not {self.epochs}."),
             (_finite(self.weight_decay) and 0 <= self.weight_decay <= 1, f"Weight decay must be from 0 to 1, not {self.weight_decay}."),
-            (_whole(self.seed) and 0 <= self.seed < 2**63, f"The seed must be a whole number from 0, not {self.seed}."),
+            (_whole(self.seed) and 0 <= self.seed <= MAX_SEED, f"The seed must be a whole number from 0 to {MAX_SEED}, not {self.seed}."),
             (isinstance(self.augment, bool), f"Augmentation is on or off, not {self.augment!r}."),
         ]
         for ok, message in checks:

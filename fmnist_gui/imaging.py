@@ -15,6 +15,7 @@ from fmnist_gui.data import IMAGE_SIDE
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.safe_text import printable
 
+PICTURE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 MAX_PIXELS = 40_000_000  # a 28x28 classifier needs nothing near it; Pillow's own limit is 89 million
 JPEG_DRAFT_SIDE = 512  # pixels: plenty to find and fit an item into 28x28
@@ -42,7 +43,8 @@ def read_grayscale(path: str | os.PathLike[str]) -> np.ndarray:
             raise ImageError(f"{name} is empty: it is not an image.")
         with warnings.catch_warnings():  # Pillow warns about large images; the check below says it in one line
             warnings.simplefilter("ignore")
-            with Image.open(source) as image:
+            # Only the formats the app offers: Pillow would otherwise hand an EPS file to Ghostscript.
+            with Image.open(source, formats=PICTURE_FORMATS) as image:
                 _check_size(image, name)
                 image.seek(0)
                 if image.format == "JPEG":

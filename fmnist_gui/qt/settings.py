@@ -37,7 +37,10 @@ class Settings:
         if not raw:
             return None
         try:
-            return TrainConfig.from_dict(json.loads(str(raw)))
+            stored = json.loads(str(raw))
+            if not isinstance(stored, dict):
+                raise TypeError(f"a {type(stored).__name__}, not a mapping")
+            return TrainConfig.from_dict(stored)
         except (ValueError, TypeError, UserFacingError) as exc:
             log.warning("Ignoring the stored hyperparameters: %s", exc)
             self._settings.remove("train/config")

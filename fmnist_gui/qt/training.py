@@ -107,7 +107,11 @@ class TrainingController(QObject):
             return
         last_lr = checkpoint.history[-1].lr if checkpoint.history else None
         policy = self.controls.continuation()
-        config = continuation_config(checkpoint.config, checkpoint.epoch, last_lr, requested, policy)
+        try:
+            config = continuation_config(checkpoint.config, checkpoint.epoch, last_lr, requested, policy)
+        except UserFacingError as exc:  # e.g. more epochs in all than a run may have
+            self.controls.show_error(str(exc))
+            return
         if schedule_finished(checkpoint.config, checkpoint.epoch):
             self.reporter.note(f"The {checkpoint.config.schedule} schedule of epochs 1-{checkpoint.epoch} has finished; "
                                f"continuing with {policy.label}: {config.schedule} from lr {config.lr:.3g}.")
@@ -227,6 +231,7 @@ class TrainingController(QObject):
 
 def batches_per_epoch(checkpoint: Checkpoint) -> float:
     """How many batch reports' steps make an epoch, for drawing a checkpoint's batch curve in epochs."""
-    if checkpoint.history:
-        return checkpoint.history[-1].step / checkpoint.history[-1].epoch
+    last = checkpoint.history[-1] if checkpoint.history else None
+    if last is not None and last.step > 0 and last.epoch > 0:
+        return last.step / last.epoch
     return float(-(-FULL_COUNTS["train"] // checkpoint.config.batch_size))

@@ -336,11 +336,11 @@ def test_a_run_that_fails_midway_leaves_an_existing_checkpoint_alone(synthetic_d
 
     monkeypatch.setattr(trainer_module, "evaluate", explode)
     out = tmp_path / "m.pt"
-    out.write_bytes(b"the previous model")
+    out.write_bytes(b"PK\x03\x04 the previous model")  # looks like a checkpoint: --out may replace it
     assert run("train", *TINY, "--data-dir", synthetic_dir, "--out", out) == EXIT_FAILURE
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith(ERROR_PREFIX)]
     assert errors == [f"{ERROR_PREFIX} Training failed: ValueError: disk on fire"]
-    assert out.read_bytes() == b"the previous model"
+    assert out.read_bytes() == b"PK\x03\x04 the previous model"
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
 
 

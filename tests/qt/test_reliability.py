@@ -102,3 +102,19 @@ def test_quitting_mid_run_shows_no_failure_and_ends_every_thread(qtbot, make_win
     assert dialog_stub.errors == [] and finished == []
     assert window.work.running_threads() == []
     assert np.isfinite(window.session.checkpoint().step)
+
+
+@pytest.mark.parametrize("stored", ["[1, 2]", "1e999", '{"seed": 1099511627776}'])
+def test_bad_stored_hyperparameters_never_stop_the_window_from_starting(make_window, settings, stored):
+    settings._settings.setValue("train/config", stored)
+    window = make_window()
+    assert window.controls.config().seed == 0  # the stored value was dropped, the form has the default
+    assert settings._settings.value("train/config") is None
+
+
+def test_continuing_past_the_epoch_limit_is_explained_next_to_the_form(qtbot, make_window):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(epochs=1))
+    window.controls.epochs.setValue(10_000)
+    window.controls.continue_button.click()
+    assert not window.session.active and "Epochs must" in window.controls.error.text()

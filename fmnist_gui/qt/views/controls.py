@@ -149,7 +149,7 @@ class ControlsPanel(QWidget):
         self.continue_button = QPushButton("Continue training")
         self.continue_button.setToolTip("Train the model on screen further, keeping its architecture, optimizer state "
                                         "and history; the form's epochs are added")
-        self.continue_with = QComboBox()
+        self.continue_with = _narrow(QComboBox())
         for policy in Continuation:
             self.continue_with.addItem(policy.label, policy)
         self.continue_with.setToolTip("The model's learning-rate schedule has run its course: how should the added "

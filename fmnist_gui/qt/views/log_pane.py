@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QSizePolicy, QWidget
 
 
 class LogPane(QPlainTextEdit):
@@ -17,6 +17,8 @@ class LogPane(QPlainTextEdit):
         self.setMaximumBlockCount(self.MAX_LINES)
         self.setFont(QFont("monospace", 9))
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        # Not expanding vertically: a window grown taller gives the height to the plots, not the log.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def add(self, message: str) -> None:
         self.appendPlainText(f"{time.strftime('%H:%M:%S')}  {message}")

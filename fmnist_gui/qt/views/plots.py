@@ -81,8 +81,9 @@ class TrainingPlots(QWidget):
         pg.setConfigOptions(background="w", foreground="k")
         # One view per plot, so a redraw of one does not repaint the others.
         self.loss_view, self.loss_plot = self._plot("Loss", "cross-entropy")
-        self.accuracy_view, self.accuracy_plot = self._plot("Accuracy per epoch (★ best test)", "%", legend_at_bottom=True)
-        self.lr_view, self.lr_plot = self._plot("Learning rate", "lr")
+        # Short titles: a plot's title sets its minimum width, and a cut plot hides its legend.
+        self.accuracy_view, self.accuracy_plot = self._plot("Accuracy (★ best test)", "%", legend_at_bottom=True)
+        self.lr_view, self.lr_plot = self._plot("Learning rate", "lr", legend=False)
         grid = QGridLayout()
         grid.addWidget(self.loss_view, 0, 0, 1, 2)
         grid.addWidget(self.accuracy_view, 1, 0)
@@ -128,7 +129,7 @@ class TrainingPlots(QWidget):
         self.lr_plot.setLimits(minYRange=1.0)  # at least a decade: a constant rate is a line, not noise
         self._show_empty_ranges()
 
-    def _plot(self, title: str, unit: str, legend_at_bottom: bool = False) -> tuple[pg.PlotWidget, pg.PlotItem]:
+    def _plot(self, title: str, unit: str, legend_at_bottom: bool = False, legend: bool = True) -> tuple[pg.PlotWidget, pg.PlotItem]:
         view = pg.PlotWidget(title=title)
         view.setMinimumSize(160, 140)
         plot = view.getPlotItem()
@@ -141,7 +142,8 @@ class TrainingPlots(QWidget):
             axis.enableAutoSIPrefix(False)
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", unit)
-        plot.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))  # accuracy rises: keep its legend low
+        if legend:
+            plot.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))  # accuracy rises: keep its legend low
         return view, plot
 
     # Data in

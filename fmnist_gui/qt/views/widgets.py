@@ -149,6 +149,7 @@ def scrolling(widget: QWidget, minimum_width: int = 260, maximum_width: int = 42
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setMinimumWidth(minimum_width)
     scroll.setMaximumWidth(maximum_width)
+    scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
     return scroll
 
 

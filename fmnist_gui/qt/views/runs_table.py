@@ -1,0 +1,199 @@
+"""The Runs dock: every recorded run as a sortable, filterable table; several can be selected to overlay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fmnist_gui.progress import format_duration
+
+if TYPE_CHECKING:
+    from fmnist_gui.runs import RunInfo
+
+COLUMNS = ("Name", "Created", "Model", "Optimizer", "LR", "Epochs", "Best test", "Status", "Duration")
+STATUS_COLORS = {"running": QColor(21, 101, 192), "failed": QColor(198, 40, 40), "diverged": QColor(198, 40, 40),
+                 "damaged": QColor(198, 40, 40), "interrupted": QColor(230, 81, 0), "stopped": QColor(120, 120, 120)}
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class RunsTableModel(QAbstractTableModel):
+    """Rows are RunInfo records; display text and sort keys per column."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[RunInfo] = []
+
+    def set_runs(self, runs: Sequence[RunInfo]) -> None:
+        self.beginResetModel()
+        self.runs = list(runs)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run = self.runs[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cell_text(run, column)
+        if role == SORT_ROLE:
+            return _sort_key(run, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 7 and run.status in STATUS_COLORS:
+            return QBrush(STATUS_COLORS[run.status])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [str(run.folder), run.message, run.damage or "", f"note: {run.note}" if run.note else ""]
+            return "\n".join(line for line in lines if line)
+        if role == Qt.ItemDataRole.UserRole:
+            return run.folder
+        return None
+
+
+def _cell_text(run: RunInfo, column: int) -> str:
+    best = "" if run.best_accuracy is None else f"{run.best_accuracy:.2f}% (ep. {run.best_epoch})"
+    values = (run.name, run.created.replace("T", " ")[:16], run.model, run.optimizer, f"{run.lr:g}" if run.lr else "",
+              f"{run.epochs_done}/{run.epochs_asked}", best, run.status, format_duration(run.duration))
+    return values[column]
+
+
+def _sort_key(run: RunInfo, column: int) -> Any:
+    numeric = {4: run.lr, 5: run.epochs_done, 6: run.best_accuracy if run.best_accuracy is not None else -1.0,
+               8: run.duration}
+    return numeric.get(column, _cell_text(run, column).lower())
+
+
+class RunsView(QWidget):
+    """Shows the runs it is given; says what the user selected, opened, renamed, noted or deleted."""
+
+    selection_changed = Signal(object)  # list[Path] of the selected runs' folders
+    open_requested = Signal(object)  # Path
+    rename_requested = Signal(object)  # Path
+    note_requested = Signal(object)  # Path
+    trash_requested = Signal(object)  # list[Path]
+    undo_requested = Signal()
+    grouping_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RunsTableModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(-1)  # every column
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip("Select several runs (Ctrl or Shift) to overlay their curves; double-click opens one")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter: name, model, optimizer, status…")
+        self.filter.setClearButtonEnabled(True)
+        self.group = QCheckBox("Group by config")
+        self.group.setToolTip("Runs that differ only in their seed are drawn as one mean curve with a band")
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.open_button = QPushButton("Open")
+        self.rename_button = QPushButton("Rename…")
+        self.note_button = QPushButton("Note…")
+        self.trash_button = QPushButton("Move to trash")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.group)
+        buttons = QHBoxLayout()
+        for button in (self.open_button, self.rename_button, self.note_button, self.trash_button, self.undo_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.caption)
+        layout.addLayout(buttons)
+
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.group.toggled.connect(self.grouping_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.table.doubleClicked.connect(lambda index: self.open_requested.emit(self._folder(index)))
+        self.open_button.clicked.connect(lambda: self._emit_one(self.open_requested))
+        self.rename_button.clicked.connect(lambda: self._emit_one(self.rename_requested))
+        self.note_button.clicked.connect(lambda: self._emit_one(self.note_requested))
+        self.trash_button.clicked.connect(lambda: self.selected() and self.trash_requested.emit(self.selected()))
+        self.undo_button.clicked.connect(self.undo_requested)
+        self._update_buttons()
+
+    def set_runs(self, runs: Sequence[RunInfo], folder: Path | None = None) -> None:
+        """The runs in `folder`; the selection survives a refresh."""
+        selected = set(self.selected())
+        self.table.selectionModel().blockSignals(True)
+        self.model.set_runs(runs)
+        selection = self.table.selectionModel()
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if self._folder(index) in selected:
+                selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+        self.table.selectionModel().blockSignals(False)
+        where = f" in {folder}" if folder else ""
+        self.caption.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''}{where}." if runs
+                             else f"No runs yet{where}: every training run records itself here.")
+        self._update_buttons()
+        if set(self.selected()) != selected:
+            self.selection_changed.emit(self.selected())
+
+    def selected(self) -> list[Path]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self._folder(index) for index in sorted(rows, key=lambda index: index.row())]
+
+    def offer_undo(self, text: str | None) -> None:
+        self.undo_button.setText(text or "Undo")
+        self.undo_button.setVisible(bool(text))
+
+    def _folder(self, index: QModelIndex) -> Path:
+        return self.proxy.data(self.proxy.index(index.row(), 0), Qt.ItemDataRole.UserRole)
+
+    def _emit_one(self, signal: Signal) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            signal.emit(chosen[0])
+
+    def _on_selection_changed(self) -> None:
+        self._update_buttons()
+        self.selection_changed.emit(self.selected())
+
+    def _update_buttons(self) -> None:
+        count = len(self.selected())
+        for button in (self.open_button, self.rename_button, self.note_button):
+            button.setEnabled(count == 1)
+        self.trash_button.setEnabled(count > 0)
