@@ -57,6 +57,7 @@ class AnalysisController(QObject):
         self.reporter = reporter
         self._raise = raise_dock
         self.sample_indices = np.zeros(0, dtype=np.int64)
+        self._comparison: tuple[Checkpoint, str] | None = None  # another epoch's model beside the inspector's
         self._rng = np.random.default_rng()
         v = views
         predictions.results_changed.connect(self._on_results_changed)
@@ -160,6 +161,26 @@ class AnalysisController(QObject):
     def _on_explained(self, tag: object, explanation: Explanation) -> None:
         self.views.inspector.show_explanation(tag, explanation)
         self.explained.emit("inspector", explanation)
+        self._explain_comparison(tag)
+
+    def set_comparison(self, checkpoint: Checkpoint | None, label: str = "") -> None:
+        """Show `checkpoint`'s probabilities beside the inspected image's, or none."""
+        self._comparison = None if checkpoint is None else (checkpoint, label)
+        if checkpoint is None:
+            self.views.inspector.show_comparison(None)
+        else:
+            self._explain_comparison(self.views.inspector.tag)
+
+    def _explain_comparison(self, tag: object) -> None:
+        inspector = self.views.inspector
+        image = inspector.current_image()
+        if self._comparison is None or image is None:
+            return
+        checkpoint, label = self._comparison
+        inspector.show_comparison(label)
+        self.inference.explain("inspector-compare", checkpoint, image,
+                               lambda explanation: tag == inspector.tag and inspector.show_comparison(label, explanation.probabilities),
+                               lambda message, details: self.reporter.error("Cannot explain the image", message, details))
 
     def _on_image_pasted(self, gray: np.ndarray) -> None:
         self.views.own_image.show_loading("clipboard")

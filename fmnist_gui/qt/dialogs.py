@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 CHECKPOINT_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
 
@@ -58,6 +58,26 @@ def save_discard_cancel(parent: QWidget, title: str, question: str) -> str:
 def open_image_path(parent: QWidget, folder: str) -> str | None:
     path, _ = QFileDialog.getOpenFileName(parent, "Open image", folder, "Images (*.png *.jpg *.jpeg *.gif *.webp);;All files (*)")
     return path or None
+
+
+def text_input(parent: QWidget, title: str, label: str, text: str = "") -> str | None:
+    """One line of text from the user, or None when cancelled."""
+    value, accepted = QInputDialog.getText(parent, title, label, text=text)
+    return value.strip() if accepted else None
+
+
+def save_path(parent: QWidget, title: str, suggested: str, file_filter: str) -> str | None:
+    """Where to export something; the suffix of the filter's first pattern is added when none was typed."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
+    if not path:
+        return None
+    if not Path(path).suffix:
+        path += file_filter.split("*", 1)[1].split(")", 1)[0].split(" ", 1)[0]
+    return path
+
+
+def run_folder(parent: QWidget, folder: str) -> str | None:
+    return QFileDialog.getExistingDirectory(parent, "Follow a run folder", folder) or None
 
 
 def about(parent: QWidget, text: str) -> None:

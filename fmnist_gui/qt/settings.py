@@ -72,6 +72,18 @@ class Settings:
         self._settings.setValue("files/recent", recent)
         return recent
 
+    def runs_dir(self) -> str | None:
+        value = self._settings.value("runs/folder")
+        return str(value) if value else None
+
+    def recovered_runs(self) -> list[str]:
+        """Ids of interrupted runs the user was already told about."""
+        value = self._settings.value("runs/recovered", [])
+        return [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else []
+
+    def add_recovered_run(self, run_id: str) -> None:
+        self._settings.setValue("runs/recovered", (self.recovered_runs() + [run_id])[-50:])
+
     def data_dir(self) -> str | None:
         value = self._settings.value("data/folder")
         return str(value) if value else None

@@ -74,6 +74,10 @@ class InspectorView(QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.image_view = SaliencyImageView()
         self.bars = ProbabilityBars(predictions.class_names)
+        self.compare_label = QLabel()
+        self.compare_bars = ProbabilityBars(predictions.class_names)
+        for widget in (self.compare_label, self.compare_bars):
+            widget.hide()
         self.overlay_toggle = QCheckBox("Saliency overlay")
         self.overlay_toggle.setChecked(True)
         self.overlay_toggle.setToolTip(
@@ -98,6 +102,8 @@ class InspectorView(QWidget):
         layout.addWidget(self.image_view, 1)
         layout.addWidget(self.overlay_toggle)
         layout.addWidget(self.bars)
+        layout.addWidget(self.compare_label)
+        layout.addWidget(self.compare_bars)
         layout.addLayout(navigation)
 
         self.overlay_toggle.toggled.connect(self.image_view.set_overlay_visible)
@@ -115,12 +121,21 @@ class InspectorView(QWidget):
 
     def show_explanation(self, tag: Any, explanation: Explanation) -> None:
         """The model's answer for an image; ignored when the user has moved on."""
-        if tag != self._tag():
+        if tag != self.tag:
             return
         self.explanation = explanation
         self.image_view.set_saliency(explanation.saliency)
         self.bars.set_probabilities(explanation.probabilities, self.current_label)
         self._update_heading(explanation.probabilities)
+
+    def show_comparison(self, label: str | None, probabilities: np.ndarray | None = None) -> None:
+        """Another epoch's probabilities for the same image, under the shown ones; None hides them."""
+        for widget in (self.compare_label, self.compare_bars):
+            widget.setVisible(label is not None)
+        if label is not None:
+            self.compare_label.setText(f"<b>{label}</b> for comparison" + ("" if probabilities is not None else ": …"))
+            self.compare_bars.set_probabilities(probabilities if probabilities is not None
+                                                else np.zeros(len(self.predictions.class_names)), self.current_label)
 
     def step(self, delta: int) -> None:
         if len(self.indices) == 0:
@@ -138,9 +153,15 @@ class InspectorView(QWidget):
         index = self.current_index
         return None if split is None or index is None else int(split.labels[index])
 
-    # Internals
-    def _tag(self) -> tuple[str, int | None, int]:
+    @property
+    def tag(self) -> tuple[str, int | None]:
+        """Which image is shown: answers for another one are late and ignored."""
         return (self.split_name, self.current_index)
+
+    def current_image(self) -> np.ndarray | None:
+        split = self.predictions.split(self.split_name)
+        index = self.current_index
+        return None if split is None or index is None else split.images[index].copy()
 
     def _show_current(self) -> None:
         split = self.predictions.split(self.split_name)
@@ -155,7 +176,7 @@ class InspectorView(QWidget):
         self.bars.set_probabilities(np.zeros(len(self.predictions.class_names)) if known is None else known, int(split.labels[index]))
         self._update_heading(known)
         if self.predictions.checkpoint is not None:
-            self.explanation_wanted.emit(self._tag(), split.images[index].copy())
+            self.explanation_wanted.emit(self.tag, split.images[index].copy())
 
     def _update_heading(self, probabilities: np.ndarray | None) -> None:
         index, label = self.current_index, self.current_label

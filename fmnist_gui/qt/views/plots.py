@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from fmnist_gui.compare import OverlaySeries
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary
 
 TRAIN_COLOR = (33, 113, 181)
@@ -18,6 +19,9 @@ TEST_COLOR = (230, 85, 13)
 SMOOTHING = 0.1  # exponential moving average weight of each new batch report
 # Batch curves are redrawn at most this often: painting holds the GIL, which the training thread needs.
 REDRAW_INTERVAL_MS = 200
+# Overlaid runs: colours apart from the model on screen's blue and orange.
+OVERLAY_COLORS = ((46, 125, 50), (142, 36, 170), (0, 131, 143), (191, 54, 12), (93, 64, 55), (84, 110, 122),
+                  (173, 20, 87), (130, 119, 23))
 
 
 class GrowingSeries:
@@ -102,6 +106,7 @@ class TrainingPlots(QWidget):
         self.accuracy_plot.addItem(self.best_marker)
         self._smoothed: float | None = None
         self._best: tuple[float, float] | None = None
+        self._overlay_items: list[tuple[pg.PlotItem, Any]] = []
         self._batch_curves_dirty = False
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
@@ -155,6 +160,30 @@ class TrainingPlots(QWidget):
         self.summary.setText("No finished epoch yet.")
         self.show_warning(None)
         self._show_empty_ranges()
+
+    def show_overlay(self, series: Sequence[OverlaySeries]) -> None:
+        """Other runs' test accuracy and loss per epoch, one colour each, a band for a group; [] removes them."""
+        for plot, item in self._overlay_items:
+            plot.removeItem(item)
+        self._overlay_items.clear()
+        for index, one in enumerate(series):
+            color = OVERLAY_COLORS[index % len(OVERLAY_COLORS)]
+            for plot, values, band in ((self.accuracy_plot, one.test_accuracy, one.accuracy_band),
+                                       (self.loss_plot, one.test_loss, one.loss_band)):
+                if band is not None:
+                    low = pg.PlotDataItem(one.epochs, band[0], pen=None)
+                    high = pg.PlotDataItem(one.epochs, band[1], pen=None)
+                    fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(*color, 50))
+                    for item in (low, high, fill):
+                        plot.addItem(item)
+                        self._overlay_items.append((plot, item))
+                curve = plot.plot(one.epochs, values, pen=pg.mkPen(color, width=2), symbol="t", symbolSize=6,
+                                  symbolBrush=color, symbolPen=None, name=one.name if plot is self.accuracy_plot else None)
+                self._overlay_items.append((plot, curve))
+        ends = [float(one.epochs[-1]) for one in series if len(one.epochs)]
+        if ends:  # the axes were fixed to the run on screen: widen them to the longest overlaid run
+            self.accuracy_plot.setXRange(0.5, max(ends) + 0.5, padding=0)
+            self.loss_plot.enableAutoRange()
 
     def show_warning(self, text: str | None) -> None:
         """A red line above the plots (a run at chance level), or None to hide it."""

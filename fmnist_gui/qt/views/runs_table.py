@@ -97,6 +97,7 @@ class RunsView(QWidget):
     trash_requested = Signal(object)  # list[Path]
     undo_requested = Signal()
     grouping_changed = Signal(bool)
+    shown_changed = Signal(bool)  # the dock became visible or hidden
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,6 +172,9 @@ class RunsView(QWidget):
         self._update_buttons()
         if set(self.selected()) != selected:
             self.selection_changed.emit(self.selected())
+
+    def set_shown(self, shown: bool) -> None:
+        self.shown_changed.emit(shown)
 
     def selected(self) -> list[Path]:
         rows = self.table.selectionModel().selectedRows()

@@ -1,0 +1,64 @@
+"""The epoch timeline's controller: any snapshot of the open run into every analysis view, or beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+
+from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
+from fmnist_gui.runs import snapshots
+from fmnist_gui.qt.analysis import AnalysisController
+from fmnist_gui.qt.document import ModelDocument
+from fmnist_gui.qt.inference import InferenceService
+from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.views.timeline import EpochTimeline
+
+
+class EpochBrowsing(QObject):
+    def __init__(self, timeline: EpochTimeline, document: ModelDocument, analysis: AnalysisController,
+                 inference: InferenceService, reporter: Reporter, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timeline, self.document, self.analysis, self.inference, self.reporter = timeline, document, analysis, inference, reporter
+        self._saved: dict[int, Path] = {}
+        document.changed.connect(self._list_snapshots)
+        timeline.epoch_chosen.connect(self._show_epoch)
+        timeline.compare_chosen.connect(self._compare_with)
+
+    def _list_snapshots(self) -> None:
+        folder = self.document.run_folder
+        if folder is None:
+            self._saved = {}
+            self.timeline.set_epochs([])
+            return
+        checkpoint = self.document.checkpoint
+        shown = checkpoint.epoch if checkpoint is not None else None
+
+        def listed(found: list[tuple[int, Path]]) -> None:
+            self._saved = dict(found)
+            self.timeline.set_epochs(sorted(self._saved), folder.name, shown)
+
+        self.inference.run("snapshots", lambda: snapshots(folder), listed,
+                           lambda message, details: self.reporter.note(f"Cannot list the snapshots of {folder}: {message}"))
+
+    def _load(self, epoch: int, then) -> None:  # noqa: ANN001 - a callback taking the Checkpoint
+        path = self._saved.get(epoch)
+        if path is not None:
+            self.inference.run(f"timeline-{then.__name__}", lambda: load_checkpoint(path), then,
+                               lambda message, details: self.reporter.error("Cannot open that epoch", message, details))
+
+    def _show_epoch(self, epoch: int) -> None:
+        def show(checkpoint: Checkpoint) -> None:
+            self.analysis.evaluate(checkpoint)
+
+        self._load(epoch, show)
+
+    def _compare_with(self, epoch: int) -> None:
+        if not epoch:
+            self.analysis.set_comparison(None)
+            return
+
+        def compare(checkpoint: Checkpoint) -> None:
+            self.analysis.set_comparison(checkpoint, f"Epoch {epoch}")
+
+        self._load(epoch, compare)
