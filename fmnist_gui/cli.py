@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 EXIT_FAILURE = 1  # the command ran and failed: a bad file, a missing device, a full disk …
 EXIT_USAGE = 2  # the command line itself is wrong, as argparse reports it
 EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129
-COMMANDS = ("gui", "train", "evaluate", "predict", "devices", "data")
+COMMANDS = ("gui", "train", "evaluate", "predict", "devices", "data", "export")
 
 
 class UsageError(Exception):
@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("devices", help="the devices torch can use here")
     data = commands.add_parser("data", help="where Fashion-MNIST is found, after checking it")
     data.add_argument("--data-dir")
+
+    export = commands.add_parser("export", help="a checkpoint as ONNX (checked against PyTorch) and/or a Markdown model card")
+    export.add_argument("checkpoint")
+    export.add_argument("--onnx", metavar="FILE", help="ONNX model to write: [0, 1] pixels in, probabilities out")
+    export.add_argument("--card", metavar="FILE", help="Markdown model card to write, after evaluating on the test set")
+    export.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files")
+    export.add_argument("--no-check", action="store_true", help="skip running the ONNX model on the test set")
     return parser
 
 
@@ -104,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefer_sleeping_threads()
     parser = build_parser()
     args = parser.parse_args(arguments)
-    handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "devices": _devices, "data": _data}
+    handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "devices": _devices, "data": _data, "export": _export}
     try:
         if args.command in (None, "gui"):
             from fmnist_gui.qt.app import run_app
@@ -289,4 +296,33 @@ def _data(args: argparse.Namespace) -> int:
 
     data = load_fashion_mnist(args.data_dir)
     print(f"Fashion-MNIST in {printable(data.source)}: {len(data.train_labels)} training and {len(data.test_labels)} test images.")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from fmnist_gui.checkpoint import load_checkpoint
+    from fmnist_gui.data import load_fashion_mnist
+    from fmnist_gui.engine.evaluation import evaluate
+    from fmnist_gui.export import export_onnx, write_model_card
+    from fmnist_gui.export.common import check_target
+    from fmnist_gui.export.onnx import require_extra
+    from fmnist_gui.safe_text import printable
+
+    if not (args.onnx or args.card):
+        raise UsageError("export needs --onnx FILE, --card FILE or both")
+    if args.onnx and args.card and Path(args.onnx).expanduser().resolve() == Path(args.card).expanduser().resolve():
+        raise UsageError("--onnx and --card name the same file")
+    if args.onnx:
+        require_extra()
+    for target in filter(None, (args.onnx, args.card)):
+        check_target(target)  # before the slow part: an export that cannot be written is not made
+    checkpoint = load_checkpoint(args.checkpoint)
+    data = load_fashion_mnist(args.data_dir) if args.card or not args.no_check else None
+    if args.onnx:
+        print(export_onnx(checkpoint, Path(args.onnx), None if args.no_check else data).describe())
+    if args.card:
+        assert data is not None
+        result = evaluate(checkpoint.build_model("cpu"), data.test_images, data.test_labels, checkpoint.spec.mean, checkpoint.spec.std)
+        write_model_card(checkpoint, Path(args.card), result)
+        print(f"Wrote {printable(Path(args.card).name)}: {checkpoint.config.model}, test accuracy {result.accuracy:.2f}% on {len(data.test_labels):,} images.")
     return 0
