@@ -30,6 +30,15 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("open", "&File", "&Open checkpoint…", QKeySequence.StandardKey.Open),
     ActionInfo("save", "&File", "&Save checkpoint", QKeySequence.StandardKey.Save),
     ActionInfo("save_as", "&File", "Save checkpoint &as…", QKeySequence.StandardKey.SaveAs),
+    ActionInfo("follow", "&File", "&Follow a run folder…", separator_before=True),
+    ActionInfo("stop_following", "&File", "Stop follo&wing"),
+    ActionInfo("export_metrics", "E&xport", "&Metrics as CSV…"),
+    ActionInfo("export_plots_png", "E&xport", "&Plots as PNG…"),
+    ActionInfo("export_plots_svg", "E&xport", "Plots as &SVG…"),
+    ActionInfo("export_confusion_png", "E&xport", "&Confusion matrix as PNG…"),
+    ActionInfo("export_confusion_csv", "E&xport", "Confusion matrix as CS&V…"),
+    ActionInfo("export_onnx", "E&xport", "Model as &ONNX…"),
+    ActionInfo("export_card", "E&xport", "Model &card (Markdown)…"),
     ActionInfo("choose_data", "&File", "Choose &data folder…", separator_before=True),
     ActionInfo("quit", "&File", "&Quit", "Ctrl+Q", separator_before=True),
     ActionInfo("open_picture", "&Edit", "Classify an image &file…"),
@@ -43,6 +52,7 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("about", "&Help", "&About"),
 )
 MENUS = ("&File", "&Edit", "&Run", "&View", "&Help")
+SUBMENUS = {"E&xport": "&File"}  # a submenu, placed in its parent where its first action comes
 EXTRA_SHORTCUTS = {"stop": "Esc", "pause": "Ctrl+P"}  # the issue's second ways to reach them
 
 
@@ -55,6 +65,8 @@ class MenuActions:
         self.actions: dict[str, QAction] = {}
         menus = {title: window.menuBar().addMenu(title) for title in MENUS}
         for info in ACTIONS:
+            if info.menu not in menus:
+                menus[info.menu] = menus[SUBMENUS[info.menu]].addMenu(info.menu)
             menu = menus[info.menu]
             if info.separator_before:
                 menu.addSeparator()
@@ -87,7 +99,7 @@ class MenuActions:
 
     def update(self, idle: bool, has_model: bool) -> None:
         """Enable what makes sense now: files open only between runs; a model to save must exist."""
-        for key in ("open", "choose_data"):
+        for key in ("open", "choose_data", "follow"):
             self.actions[key].setEnabled(idle)
         self.recent_menu.setEnabled(idle and not self.recent_menu.isEmpty())
         for key in ("save", "save_as"):

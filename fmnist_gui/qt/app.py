@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -47,7 +48,9 @@ def run_app(checkpoint: str | None = None) -> int:
     window = MainWindow()
     app.aboutToQuit.connect(window.shutdown)
     window.show()
-    if checkpoint:
+    if checkpoint and Path(checkpoint).is_dir():
+        window.follow(checkpoint)  # a run folder: watch it as another process writes it
+    elif checkpoint:
         window.files.open_path(checkpoint)
     code = app.exec()
     window.shutdown()  # every thread has ended and the settings are written: nothing is left to do

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-LAYOUT_VERSION = 4  # bump when docks are added or removed: an older saved layout is then ignored
+LAYOUT_VERSION = 5  # bump when docks are added or removed: an older saved layout is then ignored
 Area = Qt.DockWidgetArea
 
 
@@ -25,6 +25,8 @@ DOCKS: tuple[DockInfo, ...] = (
     DockInfo("curves", "Curves", Area.RightDockWidgetArea),
     DockInfo("samples", "Samples", Area.RightDockWidgetArea, right_of="curves"),
     DockInfo("log", "Log", Area.BottomDockWidgetArea),
+    DockInfo("runs", "Runs", Area.BottomDockWidgetArea, tab_with="log"),
+    DockInfo("timeline", "Epochs", Area.BottomDockWidgetArea, tab_with="log"),
     # The views that need room are tabs behind the curves; the ones about one image behind the samples.
     DockInfo("confusion", "Confusion", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("per_class", "Per class", Area.RightDockWidgetArea, tab_with="curves"),

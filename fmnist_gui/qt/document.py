@@ -18,6 +18,14 @@ from fmnist_gui.qt.settings import Settings
 APP_TITLE = "Fashion-MNIST trainer"
 
 
+def run_folder_of(path: Path) -> Path | None:
+    """The run folder a checkpoint file belongs to (…/RUN/checkpoints/epoch-003.pt), or None."""
+    folder = path.expanduser().resolve().parent
+    if folder.name == "checkpoints" and (folder.parent / "run.json").is_file():
+        return folder.parent
+    return None
+
+
 class ModelDocument(QObject):
     changed = Signal()  # the model, its file or its saved state changed
     opened = Signal(object)  # Checkpoint, just read from a file
@@ -31,11 +39,12 @@ class ModelDocument(QObject):
         self.path: str | None = None  # the file it was opened from or last saved to
         self.unsaved = False  # training that no file holds
         self.training: str | None = None  # the model name of a run in progress, for the title
+        self.run_folder: Path | None = None  # the recorded run the model belongs to, if any
 
     # Changes made by training
     def start_fresh(self) -> None:
         """A new run begins: its model belongs to no file yet, and there is none until an epoch ends."""
-        self.checkpoint, self.path, self.unsaved = None, None, False
+        self.checkpoint, self.path, self.unsaved, self.run_folder = None, None, False, None
         self.changed.emit()
 
     def set_trained(self, checkpoint: Checkpoint | None, trained: bool) -> None:
@@ -78,6 +87,7 @@ class ModelDocument(QObject):
     def adopt(self, checkpoint: Checkpoint, path: str) -> None:
         """Show a checkpoint read by `read`: it becomes the model on screen and the file to save to."""
         self.checkpoint, self.path, self.unsaved = checkpoint, str(path), False
+        self.run_folder = run_folder_of(Path(path))
         self._remember(path)
         self.opened.emit(checkpoint)
         self.changed.emit()

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow
@@ -22,11 +24,15 @@ from fmnist_gui.qt.analysis import AnalysisController, AnalysisViews
 from fmnist_gui.qt.dataset import DataSource, missing_data_banner
 from fmnist_gui.qt.docks import LAYOUT_VERSION, build_docks, raise_dock
 from fmnist_gui.qt.document import ModelDocument
+from fmnist_gui.qt.epochs import EpochBrowsing
+from fmnist_gui.qt.exports import ExportCommands
 from fmnist_gui.qt.files import FileCommands
+from fmnist_gui.qt.follow import RunFollowing
 from fmnist_gui.qt.icons import app_icon
 from fmnist_gui.qt.inference import InferenceService
 from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.runs import RunsController
 from fmnist_gui.qt.run_state import RunState
 from fmnist_gui.qt.session import TrainingSession
 from fmnist_gui.qt.settings import Settings
@@ -36,6 +42,8 @@ from fmnist_gui.qt.views.controls import ControlsPanel
 from fmnist_gui.qt.views.log_pane import LogPane
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.run_status import RunStatusBar
+from fmnist_gui.qt.views.runs_table import RunsView
+from fmnist_gui.qt.views.timeline import EpochTimeline
 from fmnist_gui.qt.views.widgets import scrolling, stacked
 
 
@@ -57,8 +65,9 @@ class MainWindow(QMainWindow):
         self.status = RunStatusBar()
         self.data_banner = missing_data_banner()
         self.views = AnalysisViews(self.predictions)
+        self.runs_view, self.timeline = RunsView(), EpochTimeline()
         self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
-                                        "log": self.log, **vars(self.views)})
+                                        "log": self.log, "runs": self.runs_view, "timeline": self.timeline, **vars(self.views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
         self.data_source = DataSource(self.inference, self.predictions, self.data_banner, self.reporter, self.settings,
@@ -67,15 +76,27 @@ class MainWindow(QMainWindow):
                                            lambda key: raise_dock(self.docks, key), self)
         self.files = FileCommands(self.document, self.session, self.predictions, self.settings, self.reporter,
                                   lambda text: self.status.showMessage(text, 8000), self)
+        self.runs = RunsController(self.runs_view, self.plots, self.inference, self.reporter, self.settings,
+                                   self.files.open_path, self)
         self.training = TrainingController(self.session, self.document, self.controls, self.plots, self.status,
                                            self.predictions, self.analysis, self.reporter, self.settings, self,
-                                           lambda: self.data_source.data, self.files.may_discard)
+                                           lambda: self.data_source.data, self.files.may_discard, lambda: self.runs.runs_dir)
+        self.following = RunFollowing(self.plots, self.status, self.analysis, self.inference, self.reporter, self)
+        self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
+        self.exports = ExportCommands(self.document, self.predictions, self.inference, self.settings, self.reporter,
+                                      {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,
+                                      lambda: self.data_source.data, self)
         self.menus = MenuActions(self, {
             "open": self.files.open, "save": self.files.save, "save_as": self.files.save_as,
             "choose_data": lambda: self.data_source.choose_folder(self), "quit": self.close,
             "open_picture": self._on_open_picture, "paste_picture": self.analysis.paste_picture,
             **{key: button.click for key, button in self.controls.run_buttons().items()},
             "reset_layout": self.reset_layout, "about": lambda: show_about(self),
+            "follow": self._on_follow, "stop_following": self.following.stop,
+            "export_metrics": self.exports.metrics_csv, "export_plots_png": self.exports.plots_png,
+            "export_plots_svg": self.exports.plots_svg, "export_confusion_png": self.exports.confusion_png,
+            "export_confusion_csv": self.exports.confusion_csv, "export_onnx": self.exports.onnx,
+            "export_card": self.exports.model_card,
         }, self.docks, self.files.open_path)
 
         self.setWindowIcon(app_icon())
@@ -98,6 +119,9 @@ class MainWindow(QMainWindow):
         self.data_source.missing.connect(lambda: self.status.showMessage("Fashion-MNIST not found"))
         self.session.run_started.connect(lambda run: raise_dock(self.docks, "curves"))  # what a new run is about
         self.controls.buttons_changed.connect(lambda: self.menus.follow_buttons(self.controls.run_buttons()))
+        self.runs_view.shown_changed.connect(self.runs.set_shown)
+        self.training.run_recorded.connect(self.runs.refresh)
+        self.session.run_started.connect(lambda run: self.following.stop())
 
     def _restore(self) -> None:
         self._default_layout = self.saveState(LAYOUT_VERSION)
@@ -144,6 +168,18 @@ class MainWindow(QMainWindow):
     def _on_state_shown_changed(self) -> None:
         self.setWindowTitle(self.document.title(paused=self.session.state is RunState.PAUSED))
         self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active)
+
+    def follow(self, folder: str) -> None:
+        """Watch a run folder that another process writes (`fmnist-gui RUN_DIR`, File → Follow a run folder…)."""
+        if self.files.may_discard("follow another run"):
+            self.document.start_fresh()
+            self.predictions.clear_results()
+            self.following.follow(Path(folder))
+
+    def _on_follow(self) -> None:
+        folder = dialogs.run_folder(self, str(self.runs.runs_dir))
+        if folder:
+            self.follow(folder)
 
     def _on_open_picture(self) -> None:
         path = dialogs.open_image_path(self, self.settings.last_folder())

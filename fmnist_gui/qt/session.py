@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QObject, Signal
 
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
-from fmnist_gui.engine import FinishReason, RunFinished, Trainer
+from fmnist_gui.engine import Callback, FinishReason, RunFinished, Trainer
 from fmnist_gui.qt.run_state import RunState
 from fmnist_gui.qt.tasks import BackgroundWork
 from fmnist_gui.qt.worker import TrainingRelay
@@ -47,11 +49,13 @@ class TrainingSession(QObject):
     def active(self) -> bool:
         return self._state.active
 
-    def start(self, config: TrainConfig, data: FashionMNIST, resume_from: Checkpoint | None = None) -> None:
-        """Start a run; raises UserFacingError for a config the engine refuses."""
+    def start(self, config: TrainConfig, data: FashionMNIST, resume_from: Checkpoint | None = None,
+              observers: Sequence[Callback] = ()) -> None:
+        """Start a run, watched by the window and `observers` (the run recorder); raises UserFacingError
+        for a config the engine refuses."""
         if self.active:
             raise RuntimeError("a run is already in progress")
-        trainer = Trainer(config, data, [self._relay], resume_from=resume_from)
+        trainer = Trainer(config, data, [self._relay, *observers], resume_from=resume_from)
         self._trainer = trainer
         self._set_state(RunState.RUNNING)
         self._lane.submit(LANE, trainer.fit, self._on_fit_returned, self._on_fit_raised)

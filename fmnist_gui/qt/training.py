@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.checkpoint import Checkpoint
@@ -16,6 +17,7 @@ from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.progress import format_duration
+from fmnist_gui.runs import RunRecorder
 from fmnist_gui.qt.analysis import AnalysisController
 from fmnist_gui.qt.document import ModelDocument
 from fmnist_gui.qt.predictions import Baseline, Predictions
@@ -31,14 +33,18 @@ from fmnist_gui.qt.views.run_status import RunStatusBar
 class TrainingController(QObject):
     """Connects the form, the session, the document, the plots, the status bar and the analysis views."""
 
+    run_recorded = Signal()  # the run folder of the current run was created or finished
+
     def __init__(self, session: TrainingSession, document: ModelDocument, controls: ControlsPanel, plots: TrainingPlots,
                  status: RunStatusBar, predictions: Predictions, analysis: AnalysisController, reporter: Reporter,
                  settings: Settings, window: QWidget, data: Callable[[], FashionMNIST | None],
-                 may_discard: Callable[[str], bool]) -> None:
+                 may_discard: Callable[[str], bool], runs_dir: Callable[[], Path]) -> None:
         super().__init__(window)
         self.session, self.document, self.controls, self.plots = session, document, controls, plots
         self.status, self.predictions, self.analysis = status, predictions, analysis
         self.reporter, self.settings, self._data, self._may_discard = reporter, settings, data, may_discard
+        self._runs_dir = runs_dir
+        self._recorder: RunRecorder | None = None
         self._steps_at_start = 0
         self._revert_target: Checkpoint | None = None
         self._pending_epoch: EpochRecord | None = None  # an epoch's results waiting for the next event-loop turn
@@ -130,13 +136,15 @@ class TrainingController(QObject):
         if data is None or self.session.active:
             return
         resume_from = None if fresh else self.document.checkpoint
+        recorder = RunRecorder(self._runs_dir(), resume=None if fresh else self.document.run_folder)
         try:
             resolve_device(config.device)
-            self.session.start(config, data, resume_from)
+            self.session.start(config, data, resume_from, [recorder])
         except UserFacingError as exc:
             self.controls.show_error(str(exc))
             self.reporter.note(f"Not started: {exc}")
             return
+        self._recorder = recorder
         self._steps_at_start = resume_from.step if resume_from else 0
         self._offer_revert(None)
         self.settings.set_train_config(config)
@@ -156,6 +164,14 @@ class TrainingController(QObject):
     def _on_run_started(self, run: RunStarted) -> None:
         self.plots.begin_run(run.config.epochs)
         self.status.run_started(run)
+        recorder = self._recorder
+        if recorder is not None:
+            self.document.run_folder = recorder.folder
+            for warning in recorder.warnings:
+                self.reporter.note(f"Warning: {warning}")
+            if recorder.folder is not None:
+                self.reporter.note(f"Recording the run in {recorder.folder}")
+            self.run_recorded.emit()
 
     def _on_epoch_finished(self, record: EpochRecord) -> None:
         """Spread over event-loop turns, so that no single turn blocks the window for long."""
@@ -190,6 +206,10 @@ class TrainingController(QObject):
         self.document.set_trained(checkpoint, trained=trained)
         self.reporter.note(f"Run {result.reason.value}: {result.message} ({format_duration(result.elapsed)})")
         self.status.run_finished(result)
+        if self._recorder is not None:
+            for warning in self._recorder.warnings[1:] if self._recorder.warnings else ():
+                self.reporter.note(f"Warning: {warning}")
+            self.run_recorded.emit()
         if checkpoint is not None and checkpoint.extra_batches and trained:
             # The weights moved since the last epoch's predictions: evaluate them, then compare with the best.
             self.evaluate(checkpoint, lambda evaluation: self._ended_at(checkpoint, evaluation.accuracy))

@@ -1,0 +1,148 @@
+"""File → Export: metrics as CSV, the plots and the confusion matrix as pictures, the model as ONNX or a card."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, QSize
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QWidget
+
+from fmnist_gui.atomic import write_atomically
+from fmnist_gui.checkpoint import Checkpoint
+from fmnist_gui.data import FashionMNIST
+from fmnist_gui.engine.evaluation import evaluate
+from fmnist_gui.errors import UserFacingError
+from fmnist_gui.export import export_onnx, write_confusion_csv, write_metrics_csv, write_model_card
+from fmnist_gui.runs import read_metrics
+from fmnist_gui.qt import dialogs
+from fmnist_gui.qt.document import ModelDocument
+from fmnist_gui.qt.inference import InferenceService
+from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.settings import Settings
+
+PNG = "PNG pictures (*.png)"
+SVG = "SVG drawings (*.svg)"
+CSV = "CSV tables (*.csv)"
+
+
+def widget_png(widget: QWidget) -> bytes:
+    """What the widget shows, as PNG bytes."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    widget.grab().save(buffer, "PNG")
+    return bytes(data)
+
+
+def widget_svg(widget: QWidget, title: str) -> bytes:
+    """The widget drawn as vector graphics through QSvgGenerator (pyqtgraph's own SVG exporter has broken before)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(QSize(widget.width(), widget.height()))
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle(title)
+    painter = QPainter(generator)
+    widget.render(painter)
+    painter.end()
+    return bytes(data)
+
+
+class ExportCommands(QObject):
+    def __init__(self, document: ModelDocument, predictions: Predictions, inference: InferenceService, settings: Settings,
+                 reporter: Reporter, widgets: dict[str, QWidget], selected_runs: Callable[[], list[Path]],
+                 data: Callable[[], FashionMNIST | None], window: QWidget) -> None:
+        super().__init__(window)
+        self.document, self.predictions, self.inference, self.settings = document, predictions, inference, settings
+        self.reporter, self._widgets, self._selected_runs, self._data, self._window = reporter, widgets, selected_runs, data, window
+
+    def metrics_csv(self) -> None:
+        """The selected runs' metrics in one long table, or the model on screen's history when none is selected."""
+        folders = self._selected_runs()
+        checkpoint = self.document.checkpoint
+        if not folders and (checkpoint is None or not checkpoint.history):
+            self.reporter.error("Nothing to export", "Select runs in the Runs tab, or train or open a model with a history.")
+            return
+        path = self._ask("Export metrics", "metrics.csv", CSV)
+        if path is None:
+            return
+
+        def work() -> Path:
+            runs = [(folder.name, read_metrics(folder)) for folder in folders] if folders else [("model", checkpoint.history)]
+            return write_metrics_csv(runs, path)
+
+        self._run("metrics", work)
+
+    def plots_png(self) -> None:
+        self._picture("curves", "curves.png", PNG, lambda widget: widget_png(widget))
+
+    def plots_svg(self) -> None:
+        self._picture("curves", "curves.svg", SVG, lambda widget: widget_svg(widget, "Training curves"))
+
+    def confusion_png(self) -> None:
+        self._picture("confusion", "confusion.png", PNG, lambda widget: widget_png(widget))
+
+    def confusion_csv(self) -> None:
+        if self.predictions.confusion is None:
+            self.reporter.error("Nothing to export", "There is no confusion matrix yet: train or open a model.")
+            return
+        path = self._ask("Export the confusion matrix", "confusion.csv", CSV)
+        if path is not None:
+            confusion, names = self.predictions.confusion, self.predictions.class_names
+            self._run("confusion", lambda: write_confusion_csv(confusion, names, path))
+
+    def onnx(self) -> None:
+        checkpoint = self._model()
+        path = checkpoint and self._ask("Export the model as ONNX", f"{checkpoint.config.model}.onnx", "ONNX models (*.onnx)")
+        if path:
+            data = self._data()
+            self.reporter.note("Exporting to ONNX and checking it against PyTorch on the test set…")
+            self._run("onnx", lambda: export_onnx(checkpoint, path, data), lambda report: report.describe())
+
+    def model_card(self) -> None:
+        checkpoint = self._model()
+        path = checkpoint and self._ask("Write a model card", f"{checkpoint.config.model}-card.md", "Markdown (*.md)")
+        if path:
+            data = self._data()
+
+            def work() -> Path:
+                evaluation = None if data is None else evaluate(checkpoint.build_model("cpu"), data.test_images,
+                                                               data.test_labels, checkpoint.spec.mean, checkpoint.spec.std)
+                return write_model_card(checkpoint, path, evaluation)
+
+            self._run("card", work)
+
+    # Helpers
+    def _model(self) -> Checkpoint | None:
+        if self.document.checkpoint is None:
+            self.reporter.error("Nothing to export", "Train a model or open a checkpoint first.")
+        return self.document.checkpoint
+
+    def _ask(self, title: str, name: str, file_filter: str) -> Path | None:
+        chosen = dialogs.save_path(self._window, title, str(Path(self.settings.last_folder()) / name), file_filter)
+        return Path(chosen) if chosen else None
+
+    def _picture(self, key: str, name: str, file_filter: str, render: Callable[[QWidget], bytes]) -> None:
+        path = self._ask("Export a picture", name, file_filter)
+        if path is None:
+            return
+        content = render(self._widgets[key])  # drawn here: widgets live in the GUI thread
+        try:
+            write_atomically(path, lambda stream: stream.write(content))
+        except (UserFacingError, OSError) as exc:
+            self.reporter.error("Cannot export", str(exc))
+            return
+        self.reporter.note(f"Exported {path}")
+
+    def _run(self, key: str, work: Callable[[], object], describe: Callable[[object], str] | None = None) -> None:
+        def done(result: object) -> None:
+            self.reporter.note(describe(result) if describe else f"Exported {result}")
+
+        self.inference.run(f"export-{key}", work, done,
+                           lambda message, details: self.reporter.error("Cannot export", message, details))
