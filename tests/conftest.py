@@ -16,6 +16,14 @@ from fmnist_gui.errors import UserFacingError  # noqa: E402
 from tests.synthetic import write_dataset  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def throwaway_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Runs that tests train are recorded here (child processes too), never in the user's runs folder."""
+    folder = tmp_path_factory.mktemp("runs")
+    os.environ["FMNIST_RUNS"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_dataset(tmp_path_factory.mktemp("fmnist") / "FashionMNIST" / "raw")
