@@ -159,11 +159,15 @@ class RunRecorder(Callback):
         assert self.folder is not None
         config = run.config
         name = self.name or f"{config.model} {config.optimizer} lr {config.lr:g} seed {config.seed}"
-        if start is not None and self.resume is not None and layout.run_folder_of(self.resume) is not None:
-            name = f"{name} (from {start.position})"
+        parent = layout.run_folder_of(self.resume) if self.resume is not None else None
+        branch: dict[str, Any] = {}
+        if parent is not None and start is not None:  # a new branch from an earlier snapshot of that run
+            branch = {"parent": parent.name}
+            parent_name = _stored_name(parent)
+            name = self.name or f"{parent_name or name} (from {start.position})"
         self._history = list(start.history) if start is not None else []
         self._base_duration = sum(entry.seconds for entry in self._history)
-        return {"schema": layout.SCHEMA, "id": self.folder.name, "name": printable(name), "note": "", "created": _now(),
+        return {"schema": layout.SCHEMA, "id": self.folder.name, "name": printable(name), "note": "", "created": _now(), **branch,
                 "status": "running", "epochs_done": start.epoch if start else 0, "last_step": 0,
                 "parameters": run.parameter_count, "train_size": run.train_size, "test_size": run.test_size,
                 "batches_per_epoch": run.batches_per_epoch}
@@ -182,7 +186,7 @@ class RunRecorder(Callback):
         confusion = [json.dumps({"epoch": e.epoch, "confusion": e.confusion}) + "\n" for e in self._history]
         batches = [",".join(BATCH_COLUMNS) + "\n"]
         if previous is not None:
-            rows = zip(*(previous[key].tolist() for key in BATCH_COLUMNS))
+            rows = zip(*(previous[key] for key in BATCH_COLUMNS))
             batches += [f"{s},{e},{csv_number(loss)},{csv_number(lr)}\n" for s, e, loss, lr in rows if s <= step]
         for name, lines in ((METRICS_CSV, metrics), (CONFUSION_JSONL, confusion), (BATCHES_CSV, batches)):
             text = "".join(lines).encode("utf-8")
@@ -330,6 +334,14 @@ def _batches_of(checkpoint: Checkpoint) -> dict[str, list[Any]]:
     steps = [int(s) for s in checkpoint.batch_history.get("step", [])]
     return {"step": steps, "epoch": [bisect.bisect_left(ends, s) + 1 for s in steps],
             "loss": list(checkpoint.batch_history.get("loss", [])), "lr": list(checkpoint.batch_history.get("lr", []))}
+
+
+def _stored_name(folder: Path) -> str | None:
+    try:
+        name = load_run_json(folder).get("name")
+    except RunDamaged:
+        return None
+    return name if isinstance(name, str) else None
 
 
 def _now() -> str:
