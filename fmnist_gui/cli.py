@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 EXIT_FAILURE = 1  # the command ran and failed: a bad file, a missing device, a full disk …
 EXIT_USAGE = 2  # the command line itself is wrong, as argparse reports it
 EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129
-COMMANDS = ("gui", "train", "evaluate", "predict", "devices", "data", "export")
+COMMANDS = ("gui", "train", "runs", "evaluate", "predict", "devices", "data", "export")
 
 
 class UsageError(Exception):
@@ -38,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     commands.add_parser("gui", help="open the app (the default)").add_argument("checkpoint", nargs="?", help="a checkpoint to open")
 
-    train = commands.add_parser("train", help="train headless and save a checkpoint")
-    train.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
+    train = commands.add_parser("train", help="train headless, recorded in a run folder")
+    train.add_argument("--out", help="also save the final checkpoint to this file (.pt)")
     train.add_argument("--preset", choices=list(PRESETS), default="default", help="starting values; options below override them")
     train.add_argument("--model", choices=list(MODELS))
     train.add_argument("--optimizer", choices=OPTIMIZERS)
@@ -52,9 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--device", type=_device_name, help="cpu, cuda, cuda:N or mps (see `fmnist-gui devices`)")
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None, help="random flips and shifts")
-    train.add_argument("--resume", metavar="FILE", help="continue training from this checkpoint")
+    train.add_argument("--resume", metavar="FILE", help="continue from this checkpoint, or from a run folder's last state")
     train.add_argument("--json", action="store_true", help="print one JSON object per epoch")
     train.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files")
+    train.add_argument("--runs-dir", help="where runs are recorded (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)")
+    train.add_argument("--no-record", action="store_true", help="do not record this run in a run folder")
+    train.add_argument("--keep", type=_positive, default=50, metavar="N", help="epoch snapshots a run folder keeps "
+                       "at most (the first, the best and the last always; default 50)")
+    train.add_argument("--name", help="the run's name in the runs list")
+
+    runs = commands.add_parser("runs", help="list the recorded runs")
+    runs.add_argument("--runs-dir", help="the runs folder (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)")
+    runs.add_argument("--json", action="store_true", help="print one JSON object with every run")
 
     evaluate = commands.add_parser("evaluate", help="test loss and accuracy of a checkpoint")
     evaluate.add_argument("checkpoint")
@@ -92,6 +101,17 @@ def _device_name(text: str) -> str:
     return text
 
 
+def _positive(text: str) -> int:
+    """argparse type for counts: a whole number from 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1, not {text!r}")
+    return value
+
+
 def prefer_sleeping_threads() -> None:
     """Make torch's OpenMP threads sleep, not spin, while they wait for work.
 
@@ -111,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefer_sleeping_threads()
     parser = build_parser()
     args = parser.parse_args(arguments)
-    handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "devices": _devices, "data": _data, "export": _export}
+    handlers = {"train": _train, "runs": _runs, "evaluate": _evaluate, "predict": _predict, "devices": _devices,
+                "data": _data, "export": _export}
     try:
         if args.command in (None, "gui"):
             from fmnist_gui.qt.app import run_app
@@ -135,11 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _quiet_closed_stdout()
 
 
-def say_error(message: str) -> None:
-    """The one line a failure prints on stderr, whatever the message holds."""
+def say_error(message: str, kind: str = "error") -> None:
+    """The one line a failure (or, with kind "warning", a warning) prints on stderr, whatever the message holds."""
     from fmnist_gui.safe_text import printable, say
 
-    say(f"fmnist-gui: error: {printable(message)}", sys.stderr)
+    say(f"fmnist-gui: {kind}: {printable(message)}", sys.stderr)
 
 
 def _quiet_closed_stdout() -> None:
@@ -168,22 +189,30 @@ def _train(args: argparse.Namespace) -> int:
     from fmnist_gui.progress import ConsoleProgress
     from fmnist_gui.signals import StopOnSignals
 
-    out = Path(args.out).expanduser()
-    check_save_target(out)  # before training: a run whose result cannot be written is not started
-    refuse_to_replace_other_files(out)
-    resume = load_checkpoint(args.resume) if args.resume else None
+    if args.no_record and not args.out:
+        raise UsageError("--no-record needs --out FILE, or the trained model is kept nowhere")
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None:
+        check_save_target(out)  # before training: a run whose result cannot be written is not started
+        refuse_to_replace_other_files(out)
+    resume_path = _resume_path(args.resume) if args.resume else None
+    resume = load_checkpoint(resume_path) if resume_path else None
     try:
         config = _train_config(args, resume.config if resume else preset(args.preset))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     resolve_device(config.device)
     data = load_fashion_mnist(args.data_dir)
-    trainer = Trainer(config, data, [ConsoleProgress(json_lines=args.json)], resume_from=resume)
+    callbacks = [ConsoleProgress(json_lines=args.json)]
+    recorder = None if args.no_record else _recorder(args, resume_path)
+    trainer = Trainer(config, data, callbacks + ([recorder, _announcer(recorder)] if recorder else []), resume_from=resume)
+    if recorder is not None:
+        recorder.attach(trainer)
     with StopOnSignals(trainer.stop, sys.stderr) as signals:
         result = trainer.fit()
         checkpoint = trainer.checkpoint()
         saved = True
-        if checkpoint is not None and result.reason is not FinishReason.FAILED:
+        if out is not None and checkpoint is not None and result.reason is not FinishReason.FAILED:
             with signals.saving():
                 saved = _save_or_fall_back(checkpoint, out)
     if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
@@ -194,6 +223,98 @@ def _train(args: argparse.Namespace) -> int:
     if signals.exit_code is not None:
         return signals.exit_code
     return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def _resume_path(text: str) -> Path:
+    """--resume's checkpoint: the file given, or the last.pt of the run folder given."""
+    from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.runs import last_checkpoint
+    from fmnist_gui.safe_text import printable
+
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        return path
+    last = last_checkpoint(path)
+    if last is None:
+        raise UserFacingError(f"{printable(path)} holds no checkpoints/last.pt to resume from.")
+    return last
+
+
+def _recorder(args: argparse.Namespace, resume: Path | None) -> Any:
+    """The run recorder of `train`; its warnings go to stderr, each once."""
+    from fmnist_gui.runs import RunRecorder, default_runs_dir
+
+    return RunRecorder(default_runs_dir(args.runs_dir), name=args.name, resume=resume, keep=args.keep,
+                       on_warning=lambda message: say_error(message, "warning"))
+
+
+def _announcer(recorder: Any) -> Any:
+    """A callback that says where the run is recorded, once the recorder made its folder."""
+    from fmnist_gui.engine import Callback
+    from fmnist_gui.safe_text import printable, say
+
+    class Announce(Callback):
+        def on_fit_start(self, run: Any) -> None:
+            if recorder.folder is not None:
+                say(f"Recording the run in {printable(recorder.folder)}", sys.stderr)
+
+    return Announce()
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from fmnist_gui.runs import SCHEMA, default_runs_dir, list_runs
+
+    runs_dir = _readable_folder(default_runs_dir(args.runs_dir))
+    runs = list_runs(runs_dir)
+    if args.json:
+        print(json.dumps({"schema": SCHEMA, "runs_dir": str(runs_dir), "runs": [_run_entry(run) for run in runs]}))
+    else:
+        _print_runs(runs, runs_dir)
+    return 0
+
+
+def _readable_folder(path: Path) -> Path:
+    from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.safe_text import printable
+
+    if not path.exists():
+        raise UserFacingError(f"There is no runs folder at {printable(path)}: no run was recorded there.")
+    if not path.is_dir():
+        raise UserFacingError(f"{printable(path)} is not a folder, so it cannot hold runs.")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise UserFacingError(f"The runs folder {printable(path)} cannot be read: permission denied.")
+    return path
+
+
+def _run_entry(run: Any) -> dict[str, Any]:
+    fields = ("id", "name", "created", "status", "model", "optimizer", "lr", "epochs_done", "epochs_asked", "best_accuracy",
+              "best_epoch", "duration", "message", "note", "device", "seed", "damage")
+    entry = {name: getattr(run, name) for name in fields}
+    entry["lr"] = None if math.isnan(run.lr) else run.lr
+    return {"folder": str(run.folder), **entry}
+
+
+def _print_runs(runs: list[Any], runs_dir: Path) -> None:
+    from fmnist_gui.progress import format_duration
+    from fmnist_gui.safe_text import printable, say
+
+    if not runs:
+        say(f"No runs in {printable(runs_dir)}.", sys.stderr)
+        return
+    rows = [("NAME", "CREATED", "MODEL", "OPTIMIZER", "LR", "EPOCHS", "BEST", "TIME", "STATUS")]
+    for run in runs:
+        best = f"{run.best_accuracy:.2f}% @{run.best_epoch}" if run.best_accuracy is not None else "-"
+        status = f"{run.status}: {run.damage}" if run.damage else run.status
+        rows.append((_clip(run.name, 32), run.created[:16].replace("T", " "), run.model or "?", run.optimizer or "?",
+                     "?" if math.isnan(run.lr) else f"{run.lr:g}", f"{run.epochs_done}/{run.epochs_asked}", best,
+                     format_duration(run.duration), status))  # status last: a damaged run's reason is long
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _save_or_fall_back(checkpoint: Any, out: Path) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,21 @@ import pytest
 os.environ["FMNIST_ALLOW_SMALL"] = "1"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app sets it (fmnist_gui.cli)
+# Runs started by tests (the window records every run) go to a throwaway folder, never the user's.
+os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-test-runs-")
 
 from fmnist_gui.config import TrainConfig  # noqa: E402
 from fmnist_gui.data import find_data_dir, load_fashion_mnist  # noqa: E402
 from fmnist_gui.errors import UserFacingError  # noqa: E402
 from tests.synthetic import write_dataset  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def throwaway_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Runs that tests train are recorded here (child processes too), never in the user's runs folder."""
+    folder = tmp_path_factory.mktemp("runs")
+    os.environ["FMNIST_RUNS"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

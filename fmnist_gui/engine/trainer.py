@@ -207,10 +207,12 @@ class Trainer:
             RunStarted(config, _device_label(device), self._epochs_done, batches, train_size, test_size, count_parameters(model))
         )
         self._clock = _RunClock(config.epochs - self._epochs_done, batches)
+        # A run stopped mid-epoch goes on with the next batch of that epoch's order, not from its start.
+        done_in_epoch = _batches_done_in_epoch(self.resume_from, config, batches)
         for epoch in range(first_epoch, config.epochs + 1):
             epoch_started = time.monotonic()
             paused_before = self._paused_seconds
-            trained = self._train_epoch(run, epoch)
+            trained = self._train_epoch(run, epoch, first_batch=done_in_epoch + 1 if epoch == first_epoch else 1)
             if not trained.finished:
                 self._take_snapshot(run)
                 return FinishReason.STOPPED, f"Stopped by request during epoch {epoch}; the weights trained so far are kept."
@@ -243,14 +245,19 @@ class Trainer:
                 return FinishReason.STOPPED, f"Stopped by request after epoch {epoch}."
         return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1].test_accuracy:.2f}%."
 
-    def _train_epoch(self, run: _Setup, epoch: int) -> _EpochPass:
-        """One pass over the shuffled training set, until its end or a stop request."""
+    def _train_epoch(self, run: _Setup, epoch: int, first_batch: int = 1) -> _EpochPass:
+        """One pass over the shuffled training set from `first_batch`, until its end or a stop request.
+
+        The order depends only on the seed and the epoch, and each batch's randomness (dropout,
+        augmentation) only on the seed, the epoch and the batch: a run resumed at any batch
+        trains exactly as one that never stopped.
+        """
         config, data, model, optimizer = self.config, run.data, run.model, run.optimizer
         model.train()
         device = data.train_images.device
-        generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
-        torch.manual_seed(config.seed * 1_000_003 + epoch)  # dropout: the same after a resume
-        order = torch.randperm(len(data.train_labels), generator=generator).to(device)
+        shuffle = torch.Generator().manual_seed(_epoch_seed(config.seed, epoch))
+        order = torch.randperm(len(data.train_labels), generator=shuffle).to(device)
+        generator = torch.Generator()
         epoch_loss = torch.zeros((), device=device)
         window_loss = torch.zeros((), device=device)
         correct = torch.zeros((), dtype=torch.int64, device=device)
@@ -258,7 +265,7 @@ class Trainer:
         active_start = time.monotonic()
         paused_at_start = self._paused_seconds
         last_report = 0.0
-        for batch in range(1, run.batches + 1):
+        for batch in range(first_batch, run.batches + 1):
             if self.control.paused:
                 self._paused_seconds += self.control.wait_while_paused(self.callbacks.on_pause, self.callbacks.on_resume)
             if self.control.stop_requested:
@@ -266,6 +273,9 @@ class Trainer:
             index = order[(batch - 1) * config.batch_size : batch * config.batch_size]
             labels = data.train_labels[index]
             images = data.train_images[index]
+            batch_seed = (_epoch_seed(config.seed, epoch) * 1_000_033 + batch) % 2**63
+            torch.manual_seed(batch_seed)  # dropout
+            generator.manual_seed(batch_seed)
             if config.augment:
                 inputs = augment_batch(images, generator, run.mean, run.std, run.channels_last)
             else:
@@ -373,6 +383,19 @@ class _RunClock:
 
     def elapsed(self, paused: float) -> float:
         return time.monotonic() - self.started - paused
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of an epoch's shuffled order, within the range torch accepts."""
+    return (seed * 1_000_003 + epoch) % 2**63
+
+
+def _batches_done_in_epoch(saved: Checkpoint | None, config: TrainConfig, batches: int) -> int:
+    """Batches of the unfinished epoch a resumed checkpoint already trained; 0 when its batches
+    differ from this run's (another batch size or seed), so that epoch starts over."""
+    if saved is None or (saved.config.batch_size, saved.config.seed) != (config.batch_size, config.seed):
+        return 0
+    return min(saved.extra_batches, batches - 1)
 
 
 def _normalization(config: TrainConfig) -> tuple[float, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPoint, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -49,8 +49,10 @@ def widget_svg(widget: QWidget, title: str) -> bytes:
     generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
     generator.setTitle(title)
     painter = QPainter(generator)
-    widget.render(painter)
-    painter.end()
+    try:
+        widget.render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
     return bytes(data)
 
 

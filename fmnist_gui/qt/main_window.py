@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.controls.set_data_ready(False)
         self.status.showMessage("Loading Fashion-MNIST…")
         self.data_source.load()
+        self.runs.refresh()  # also says once if a run was interrupted by a crash
 
     def _connect(self) -> None:
         self.document.changed.connect(self._on_state_shown_changed)

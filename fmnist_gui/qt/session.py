@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtCore import QObject, Signal
 
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
-from fmnist_gui.engine import Callback, FinishReason, RunFinished, Trainer
+from fmnist_gui.engine import FinishReason, RunFinished, Trainer
+from fmnist_gui.runs import RunRecorder
 from fmnist_gui.qt.run_state import RunState
 from fmnist_gui.qt.tasks import BackgroundWork
 from fmnist_gui.qt.worker import TrainingRelay
@@ -50,12 +49,14 @@ class TrainingSession(QObject):
         return self._state.active
 
     def start(self, config: TrainConfig, data: FashionMNIST, resume_from: Checkpoint | None = None,
-              observers: Sequence[Callback] = ()) -> None:
-        """Start a run, watched by the window and `observers` (the run recorder); raises UserFacingError
+              recorder: RunRecorder | None = None) -> None:
+        """Start a run, watched by the window and recorded by `recorder`; raises UserFacingError
         for a config the engine refuses."""
         if self.active:
             raise RuntimeError("a run is already in progress")
-        trainer = Trainer(config, data, [self._relay, *observers], resume_from=resume_from)
+        trainer = Trainer(config, data, [self._relay] + ([recorder] if recorder else []), resume_from=resume_from)
+        if recorder is not None:
+            recorder.attach(trainer)  # it saves the trainer's snapshots
         self._trainer = trainer
         self._set_state(RunState.RUNNING)
         self._lane.submit(LANE, trainer.fit, self._on_fit_returned, self._on_fit_raised)

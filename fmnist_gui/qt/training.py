@@ -139,7 +139,7 @@ class TrainingController(QObject):
         recorder = RunRecorder(self._runs_dir(), resume=None if fresh else self.document.run_folder)
         try:
             resolve_device(config.device)
-            self.session.start(config, data, resume_from, [recorder])
+            self.session.start(config, data, resume_from, recorder)
         except UserFacingError as exc:
             self.controls.show_error(str(exc))
             self.reporter.note(f"Not started: {exc}")

@@ -49,6 +49,9 @@ class DialogStub:
     folder: str | None = None
     image_path: str | None = None
     abouts: list[str] = field(default_factory=list)
+    text: str | None = None  # what a text prompt answers
+    export_path: str | None = None
+    follow_folder: str | None = None
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +74,9 @@ def dialog_stub(monkeypatch) -> DialogStub:
     monkeypatch.setattr(dialogs, "data_folder", lambda parent, folder: stub.folder)
     monkeypatch.setattr(dialogs, "open_image_path", lambda parent, folder: stub.image_path)
     monkeypatch.setattr(dialogs, "about", lambda parent, text: stub.abouts.append(text))
+    monkeypatch.setattr(dialogs, "text_input", lambda parent, title, label, text="": stub.text)
+    monkeypatch.setattr(dialogs, "save_path", lambda parent, title, suggested, file_filter: stub.export_path)
+    monkeypatch.setattr(dialogs, "run_folder", lambda parent, folder: stub.follow_folder)
     return stub
 
 

@@ -1,0 +1,89 @@
+"""Following a run folder that another process writes: only what was appended since the last poll."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fmnist_gui.engine.events import EpochSummary
+from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV
+from fmnist_gui.runs.reader import RunInfo, load_run_json, run_info
+from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, empty_batches, parse_batches, parse_confusion, parse_metrics
+
+
+@dataclass(frozen=True)
+class FollowUpdate:
+    """What a poll found: the run's state and the epochs and batch reports new since the last poll."""
+
+    info: RunInfo | None  # None while the folder or its run.json does not exist (yet)
+    epochs: list[EpochSummary]
+    batches: dict[str, np.ndarray]  # "step", "epoch", "loss", "lr"
+    vanished: bool  # the folder was there and is gone
+    restarted: bool = False  # the files were rewritten (a resumed run): these rows replace all before
+
+
+class RunFollower:
+    """Reads a run folder incrementally as another process writes it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._present = False
+        self._restart_next = False
+        self._start()
+
+    def poll(self) -> FollowUpdate:
+        """New rows since the last poll; never raises (a damaged file shows in info.status)."""
+        try:
+            return self._poll()
+        except Exception as exc:  # noqa: BLE001 - a follower must outlive whatever the other process leaves
+            return FollowUpdate(self._info(f"it cannot be followed: {type(exc).__name__}"), [], empty_batches(), False)
+
+    def _start(self) -> None:
+        self._tails = {name: LineTail(self.folder / name) for name in (METRICS_CSV, CONFUSION_JSONL, BATCHES_CSV)}
+        self._confusion: dict[int, Any] = {}
+        self._epochs: list[EpochSummary] = []
+        self._damage: str | None = None
+
+    def _poll(self) -> FollowUpdate:
+        if not self.folder.is_dir():
+            vanished, self._present = self._present, False
+            if vanished:
+                self._start()
+                self._restart_next = True
+            return FollowUpdate(None, [], empty_batches(), vanished)
+        self._present = True
+        lines = self._read()
+        restarted = self._restart_next or any(tail.restarted for tail in self._tails.values())
+        if restarted:
+            self._start()
+            lines = self._read()
+            self._restart_next = False
+        epochs, batches = [], empty_batches()
+        if self._damage is None:
+            try:
+                parse_confusion(lines[CONFUSION_JSONL], self._confusion)
+                epochs = parse_metrics(lines[METRICS_CSV], self._first_line(METRICS_CSV, lines), self._confusion, METRICS_CSV)
+                batches = batch_arrays(parse_batches(lines[BATCHES_CSV], self._first_line(BATCHES_CSV, lines), BATCHES_CSV))
+            except RunDamaged as exc:
+                self._damage, epochs = str(exc), []
+        self._epochs += epochs
+        return FollowUpdate(self._info(self._damage), epochs, batches, False, restarted)
+
+    def _read(self) -> dict[str, list[str]]:
+        # metrics.csv before confusion.jsonl: the writer appends in the other order, so every row read has its matrix.
+        return {name: tail.read() for name, tail in self._tails.items()}
+
+    def _first_line(self, name: str, lines: dict[str, list[str]]) -> int:
+        return self._tails[name].lines_read - len(lines[name]) + 1
+
+    def _info(self, damage: str | None) -> RunInfo | None:
+        try:
+            raw = load_run_json(self.folder)
+        except RunDamaged as exc:
+            if not (self.folder / "run.json").exists():
+                return None  # not written yet
+            return run_info(self.folder, {}, [], damage=str(exc))
+        return run_info(self.folder, raw, [] if damage else self._epochs, damage)

@@ -1,0 +1,249 @@
+"""Reading run folders: one run's summary, its metrics and batch reports, and the list of all runs.
+
+Nothing here raises for a bad folder when it lists: a run whose files cannot be read is a
+RunInfo with status "damaged" and the reason in `damage`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fmnist_gui import checks
+from fmnist_gui.config import TrainConfig
+from fmnist_gui.engine.events import EpochSummary
+from fmnist_gui.errors import UserFacingError
+from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, RUN_JSON
+from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, parse_batches, parse_confusion, parse_metrics
+from fmnist_gui.safe_text import printable
+
+STATUSES = ("running", "completed", "stopped", "diverged", "failed")  # as run.json stores them
+INTERRUPTED = "interrupted"  # a "running" run whose process is gone
+DAMAGED = "damaged"
+STALE_AFTER = 120.0  # seconds without a heartbeat before a run on another host counts as interrupted
+MAX_RUN_JSON = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One run folder as the runs table and `fmnist-gui runs` show it."""
+
+    folder: Path
+    id: str
+    name: str
+    created: str  # ISO 8601 local time with its UTC offset
+    status: str  # running, completed, stopped, diverged, failed, interrupted, damaged
+    model: str
+    optimizer: str
+    lr: float
+    epochs_done: int
+    epochs_asked: int
+    best_accuracy: float | None  # percent
+    best_epoch: int | None
+    duration: float  # seconds of training, pauses excluded, over all sessions of the run
+    message: str
+    note: str
+    device: str
+    config: TrainConfig | None
+    damage: str | None  # why a damaged run could not be read, one line; None otherwise
+    seed: int | None
+
+
+def read_run(folder: Path) -> RunInfo:
+    """The run in `folder`; never raises (a folder that cannot be read is "damaged")."""
+    folder = Path(folder)
+    try:
+        raw = load_run_json(folder)
+    except RunDamaged as exc:
+        return run_info(folder, {}, [], damage=str(exc))
+    try:
+        epochs = read_metrics(folder)
+        _check_batches_header(folder)
+    except RunDamaged as exc:
+        return run_info(folder, raw, [], damage=str(exc))
+    return run_info(folder, raw, epochs)
+
+
+def list_runs(runs_dir: Path) -> list[RunInfo]:
+    """Every run in `runs_dir`, newest first; a missing or unreadable folder gives an empty list."""
+    try:
+        entries = [entry for entry in Path(runs_dir).iterdir() if not entry.name.startswith(".") and entry.is_dir()]
+    except OSError:
+        return []
+    runs = [read_run(entry) for entry in entries if not _being_created(entry)]
+    return sorted((run for run in runs if run.folder.is_dir()), key=_age, reverse=True)
+
+
+def read_metrics(folder: Path) -> list[EpochSummary]:
+    """The finished epochs in metrics.csv (with their confusion matrices); [] without the file.
+
+    A half-written last line is ignored; any other bad line raises RunDamaged.
+    """
+    metrics = LineTail(Path(folder) / METRICS_CSV).read()
+    confusion: dict[int, Any] = {}
+    parse_confusion(LineTail(Path(folder) / CONFUSION_JSONL).read(), confusion)
+    return parse_metrics(metrics, 1, confusion, METRICS_CSV)
+
+
+def read_batches(folder: Path) -> dict[str, np.ndarray]:
+    """batches.csv as arrays "step", "epoch" (int64), "loss", "lr"; tolerant of a half-written last line."""
+    return batch_arrays(parse_batches(LineTail(Path(folder) / BATCHES_CSV).read(), 1, BATCHES_CSV))
+
+
+def load_run_json(folder: Path) -> dict[str, Any]:
+    """run.json's content as a dict; RunDamaged for a missing, huge or malformed file."""
+    path = Path(folder) / RUN_JSON
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_RUN_JSON + 1)
+    except FileNotFoundError:
+        raise RunDamaged(f"it holds no {RUN_JSON}.") from None
+    except OSError as exc:
+        raise RunDamaged(f"{RUN_JSON} cannot be read: {exc.strerror or exc}.") from None
+    if len(data) > MAX_RUN_JSON:
+        raise RunDamaged(f"{RUN_JSON} is too large to be a run's description.")
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise RunDamaged(f"{RUN_JSON} is not valid JSON (truncated or damaged).") from None
+    if not isinstance(content, dict):
+        raise RunDamaged(f"{RUN_JSON} does not hold a JSON object.")
+    return content
+
+
+def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], damage: str | None = None) -> RunInfo:
+    """A RunInfo from run.json's content and the finished epochs; bad values make it "damaged"."""
+    config_values = raw.get("config") if isinstance(raw.get("config"), dict) else {}
+    config = _config(config_values)
+    try:
+        status = _status(raw) if damage is None else DAMAGED
+        created = _text(raw, "created")
+        epochs_done = epochs[-1].epoch if epochs else checks.whole(raw.get("epochs_done", 0), "epochs_done")
+        duration = checks.finite(raw.get("duration", 0.0), "duration", 0.0)
+    except ValueError as exc:
+        status, created, epochs_done, duration = DAMAGED, _text(raw, "created", strict=False), 0, 0.0
+        damage = f"{RUN_JSON}: {exc}."
+    best = max(epochs, key=lambda e: e.test_accuracy, default=None)  # the first of equal ones
+    return RunInfo(
+        folder=folder,
+        id=_text(raw, "id", strict=False) or folder.name,
+        name=_text(raw, "name", strict=False) or folder.name,
+        created=created,
+        status=status,
+        model=config.model if config else _text(config_values, "model", strict=False),
+        optimizer=config.optimizer if config else _text(config_values, "optimizer", strict=False),
+        lr=config.lr if config else float("nan"),
+        epochs_done=epochs_done,
+        epochs_asked=config.epochs if config else 0,
+        best_accuracy=best.test_accuracy if best else None,
+        best_epoch=best.epoch if best else None,
+        duration=duration,
+        message=_text(raw, "message", strict=False),
+        note=_text(raw, "note", strict=False),
+        device=_text(raw, "device", strict=False),
+        config=config,
+        damage=None if damage is None else printable(damage),
+        seed=config.seed if config else None,
+    )
+
+
+def _status(raw: dict[str, Any]) -> str:
+    status = raw.get("status")
+    if status not in STATUSES:
+        raise ValueError(f"its status is {checks.shown(status)}, not one of {', '.join(STATUSES)}")
+    if status == "running" and not process_alive(raw):
+        return INTERRUPTED
+    return status
+
+
+def process_alive(raw: dict[str, Any]) -> bool:
+    """Whether the process that writes a "running" run still runs.
+
+    On this host its pid (and the start time recorded beside it) tells; for another host only
+    the heartbeat can, so a run there that stays paused for minutes reads as interrupted.
+    """
+    pid, host = raw.get("pid"), raw.get("host")
+    if host == socket.gethostname() and isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and os.name == "posix":
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            pass  # it exists but belongs to someone else
+        started = process_start(pid)
+        return started is None or raw.get("pid_start") in (None, started)
+    heartbeat = raw.get("heartbeat")
+    return isinstance(heartbeat, (int, float)) and time.time() - heartbeat < STALE_AFTER
+
+
+def process_start(pid: int) -> str | None:
+    """When a process started (Linux /proc, clock ticks since boot), or None: tells a reused pid apart.
+
+    A zombie, a process that ended but was not yet waited for, counts as ended.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return "ended"
+    return fields[19]
+
+
+def _config(values: dict[str, Any]) -> TrainConfig | None:
+    try:
+        return TrainConfig.from_dict(values)
+    except (UserFacingError, TypeError):
+        return None
+
+
+def _text(raw: dict[str, Any], key: str, strict: bool = True) -> str:
+    """A text field made printable; a missing or non-text field is "" or, when strict, a ValueError."""
+    value = raw.get(key)
+    if isinstance(value, str):
+        return printable(value)[:500]
+    if strict:
+        raise ValueError(f"its {key} is {checks.shown(value)}, not text")
+    return ""
+
+
+def _check_batches_header(folder: Path) -> None:
+    """Only the header: the table must not parse every batch report of every run."""
+    try:
+        with open(Path(folder) / BATCHES_CSV, "rb") as stream:
+            first = stream.readline(256)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise RunDamaged(f"{BATCHES_CSV} cannot be read: {exc.strerror or exc}.") from None
+    if first.endswith(b"\n"):
+        parse_batches([first.decode("utf-8", errors="replace").rstrip("\n")], 1, BATCHES_CSV)
+
+
+def _being_created(folder: Path) -> bool:
+    """An empty folder, or one holding only the temporary file of its first run.json: a run starting."""
+    try:
+        return all(entry.name.startswith(".") for entry in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _age(run: RunInfo) -> tuple[float, str]:
+    try:
+        return datetime.fromisoformat(run.created).timestamp(), run.folder.name
+    except (ValueError, OverflowError, OSError):
+        try:
+            return run.folder.stat().st_mtime, run.folder.name
+        except OSError:
+            return 0.0, run.folder.name
