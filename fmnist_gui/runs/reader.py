@@ -123,14 +123,15 @@ def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], dama
     """A RunInfo from run.json's content and the finished epochs; bad values make it "damaged"."""
     config_values = raw.get("config") if isinstance(raw.get("config"), dict) else {}
     config = _config(config_values)
-    try:
-        status = _status(raw) if damage is None else DAMAGED
-        created = _text(raw, "created")
-        epochs_done = epochs[-1].epoch if epochs else checks.whole(raw.get("epochs_done", 0), "epochs_done")
-        duration = checks.finite(raw.get("duration", 0.0), "duration", 0.0)
-    except ValueError as exc:
-        status, created, epochs_done, duration = DAMAGED, _text(raw, "created", strict=False), 0, 0.0
-        damage = f"{RUN_JSON}: {exc}."
+    status, created, epochs_done, duration = DAMAGED, _text(raw, "created", strict=False), 0, 0.0
+    if damage is None:
+        try:
+            status = _status(raw)
+            created = _text(raw, "created")
+            epochs_done = epochs[-1].epoch if epochs else checks.whole(raw.get("epochs_done", 0), "epochs_done")
+            duration = checks.finite(raw.get("duration", 0.0), "duration", 0.0)
+        except ValueError as exc:
+            status, damage = DAMAGED, f"{RUN_JSON}: {exc}."
     best = max(epochs, key=lambda e: e.test_accuracy, default=None)  # the first of equal ones
     return RunInfo(
         folder=folder,
@@ -147,7 +148,7 @@ def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], dama
         best_epoch=best.epoch if best else None,
         duration=duration,
         message=_text(raw, "message", strict=False),
-        note=_text(raw, "note", strict=False),
+        note="\n".join(printable(line) for line in _text(raw, "note", strict=False, lines=True).splitlines()),
         device=_text(raw, "device", strict=False),
         config=config,
         damage=None if damage is None else printable(damage),
@@ -208,11 +209,12 @@ def _config(values: dict[str, Any]) -> TrainConfig | None:
         return None
 
 
-def _text(raw: dict[str, Any], key: str, strict: bool = True) -> str:
-    """A text field made printable; a missing or non-text field is "" or, when strict, a ValueError."""
+def _text(raw: dict[str, Any], key: str, strict: bool = True, lines: bool = False) -> str:
+    """A text field made printable (unless `lines`: the caller cleans each line); a missing or
+    non-text field is "" or, when strict, a ValueError."""
     value = raw.get(key)
     if isinstance(value, str):
-        return printable(value)[:500]
+        return value[:10_000] if lines else printable(value)[:500]
     if strict:
         raise ValueError(f"its {key} is {checks.shown(value)}, not text")
     return ""
