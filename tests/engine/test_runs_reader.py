@@ -171,7 +171,6 @@ class Follow(Callback):
         self.updates.append(self.follower.poll())
 
     def on_epoch_end(self, record):
-        self.recorder._sync("batches.csv", durable=False)
         self.updates.append(self.follower.poll())
 
 
