@@ -190,8 +190,8 @@ def _train(args: argparse.Namespace) -> int:
     data = load_fashion_mnist(args.data_dir)
     recorder = None if args.no_record else _recorder(args, resume_path)
     # The recorder first: when an epoch's line is printed, the epoch is on disk.
-    callbacks = [recorder, _announcer(recorder)] if recorder else []
-    trainer = Trainer(config, data, callbacks + [ConsoleProgress(json_lines=args.json)], resume_from=resume)
+    callbacks = [recorder, ConsoleProgress(json_lines=args.json), _announcer(recorder)] if recorder else [ConsoleProgress(json_lines=args.json)]
+    trainer = Trainer(config, data, callbacks, resume_from=resume)
     if recorder is not None:
         recorder.attach(trainer)
     with StopOnSignals(trainer.stop, sys.stderr) as signals:

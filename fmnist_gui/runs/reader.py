@@ -39,7 +39,7 @@ class RunInfo:
     folder: Path
     id: str
     name: str
-    created: str  # ISO 8601 local time with its UTC offset
+    created: str  # ISO 8601 local time with milliseconds and its UTC offset
     status: str  # running, completed, stopped, diverged, failed, interrupted, damaged
     model: str
     optimizer: str

@@ -345,7 +345,7 @@ def _stored_name(folder: Path) -> str | None:
 
 
 def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 def _reason(exc: BaseException) -> str:
