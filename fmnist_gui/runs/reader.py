@@ -30,6 +30,7 @@ INTERRUPTED = "interrupted"  # a "running" run whose process is gone
 DAMAGED = "damaged"
 STALE_AFTER = 120.0  # seconds without a heartbeat before a run on another host counts as interrupted
 MAX_RUN_JSON = 1024 * 1024
+ENDED = "ended"  # process_start() of a process that ended but was not yet waited for
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def process_alive(raw: dict[str, Any]) -> bool:
         except OSError:
             pass  # it exists but belongs to someone else
         started = process_start(pid)
-        return started is None or raw.get("pid_start") in (None, started)
+        return started != ENDED and (started is None or raw.get("pid_start") in (None, started))
     heartbeat = raw.get("heartbeat")
     return isinstance(heartbeat, (int, float)) and time.time() - heartbeat < STALE_AFTER
 
@@ -198,7 +199,7 @@ def process_start(pid: int) -> str | None:
         return None
     fields = stat[stat.rfind(")") + 2 :].split()
     if len(fields) < 20 or fields[0] in ("Z", "X"):
-        return "ended"
+        return ENDED
     return fields[19]
 
 

@@ -50,7 +50,7 @@ class RunRecorder(Callback):
         self.name = name
         self.resume = Path(resume).expanduser() if resume is not None else None
         self.keep = max(1, keep)
-        self.on_warning = on_warning
+        self.on_warning = on_warning  # called in the training thread with each new warning
         self.folder: Path | None = None
         self.warnings: list[str] = []
         self._trainer: Trainer | None = None
@@ -69,6 +69,8 @@ class RunRecorder(Callback):
     # Engine hooks
     def on_fit_start(self, run: RunStarted) -> None:
         start = self._trainer.resume_from if self._trainer is not None else None
+        if self._trainer is None:
+            self._warn("Checkpoints are not recorded: RunRecorder.attach(trainer) was not called before the run.")
         try:
             self._open(run, start)
         except (OSError, UserFacingError) as exc:

@@ -129,6 +129,16 @@ def test_rename_note_trash_and_restore(run_copy):
         rename_run(run_copy, " \n ")
 
 
+def test_a_zombie_process_counts_as_ended(run_copy):
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)  # ended, not yet reaped: a zombie
+        edit_json(run_copy, status="running", pid=process.pid, host=socket.gethostname(), pid_start=None)
+        assert read_run(run_copy).status == "interrupted"
+    finally:
+        process.wait()
+
+
 def test_a_run_still_being_recorded_is_not_trashed(run_copy):
     edit_json(run_copy, status="running", pid=os.getpid(), host=socket.gethostname(), pid_start=None)
     with pytest.raises(RunError, match="is still being recorded"):
