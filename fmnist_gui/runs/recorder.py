@@ -24,6 +24,7 @@ from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, Run
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs import layout
 from fmnist_gui.runs.layout import BATCH_COLUMNS, BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, METRICS_HEADER, RUN_JSON, csv_number
+from fmnist_gui.runs.manage import rename_run
 from fmnist_gui.runs.reader import load_run_json, process_start, read_batches, read_metrics
 from fmnist_gui.runs.tables import RunDamaged
 from fmnist_gui.safe_text import printable
@@ -122,6 +123,8 @@ class RunRecorder(Callback):
         if continued is not None:
             self.folder, self._meta = continued
             self._base_duration = float(self._meta.get("duration") or 0.0)
+            if self.name:
+                rename_run(self.folder, self.name)
             self._rewrite_tables(start)
         else:
             self.folder = layout.create_run_folder(self.runs_dir, run.config.model)

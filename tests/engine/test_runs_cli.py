@@ -64,9 +64,10 @@ def test_an_unwritable_runs_dir_trains_with_one_warning_line(synthetic_dir, tmp_
 def test_resume_with_a_run_folder_continues_it(synthetic_dir, tmp_path, capsys):
     assert run("train", *TINY, "--data-dir", synthetic_dir, "--runs-dir", tmp_path) == 0
     (first,) = list_runs(tmp_path)
-    assert run("train", "--resume", first.folder, "--epochs", "2", "--data-dir", synthetic_dir, "--runs-dir", tmp_path) == 0
+    assert run("train", "--resume", first.folder, "--epochs", "2", "--data-dir", synthetic_dir, "--runs-dir", tmp_path,
+               "--name", "longer") == 0
     (info,) = list_runs(tmp_path)
-    assert (info.folder, info.epochs_done, info.epochs_asked, info.status) == (first.folder, 2, 2, "completed")
+    assert (info.folder, info.epochs_done, info.epochs_asked, info.status, info.name) == (first.folder, 2, 2, "completed", "longer")
     capsys.readouterr()
     assert run("train", "--resume", tmp_path, "--data-dir", synthetic_dir, "--runs-dir", tmp_path) == EXIT_FAILURE
     assert "holds no checkpoints/last.pt to resume from" in one_error_line(capsys)
