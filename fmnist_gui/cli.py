@@ -203,9 +203,10 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     resolve_device(config.device)
     data = load_fashion_mnist(args.data_dir)
-    callbacks = [ConsoleProgress(json_lines=args.json)]
     recorder = None if args.no_record else _recorder(args, resume_path)
-    trainer = Trainer(config, data, callbacks + ([recorder, _announcer(recorder)] if recorder else []), resume_from=resume)
+    # The recorder first: when an epoch's line is printed, the epoch is on disk.
+    callbacks = [recorder, ConsoleProgress(json_lines=args.json), _announcer(recorder)] if recorder else [ConsoleProgress(json_lines=args.json)]
+    trainer = Trainer(config, data, callbacks, resume_from=resume)
     if recorder is not None:
         recorder.attach(trainer)
     with StopOnSignals(trainer.stop, sys.stderr) as signals:

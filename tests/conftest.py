@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,6 @@ import pytest
 os.environ["FMNIST_ALLOW_SMALL"] = "1"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app sets it (fmnist_gui.cli)
-# Runs started by tests (the window records every run) go to a throwaway folder, never the user's.
-os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-test-runs-")
 
 from fmnist_gui.config import TrainConfig  # noqa: E402
 from fmnist_gui.data import find_data_dir, load_fashion_mnist  # noqa: E402

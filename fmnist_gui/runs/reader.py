@@ -30,6 +30,7 @@ INTERRUPTED = "interrupted"  # a "running" run whose process is gone
 DAMAGED = "damaged"
 STALE_AFTER = 120.0  # seconds without a heartbeat before a run on another host counts as interrupted
 MAX_RUN_JSON = 1024 * 1024
+ENDED = "ended"  # process_start() of a process that ended but was not yet waited for
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class RunInfo:
     folder: Path
     id: str
     name: str
-    created: str  # ISO 8601 local time with its UTC offset
+    created: str  # ISO 8601 local time with milliseconds and its UTC offset
     status: str  # running, completed, stopped, diverged, failed, interrupted, damaged
     model: str
     optimizer: str
@@ -123,14 +124,15 @@ def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], dama
     """A RunInfo from run.json's content and the finished epochs; bad values make it "damaged"."""
     config_values = raw.get("config") if isinstance(raw.get("config"), dict) else {}
     config = _config(config_values)
-    try:
-        status = _status(raw) if damage is None else DAMAGED
-        created = _text(raw, "created")
-        epochs_done = epochs[-1].epoch if epochs else checks.whole(raw.get("epochs_done", 0), "epochs_done")
-        duration = checks.finite(raw.get("duration", 0.0), "duration", 0.0)
-    except ValueError as exc:
-        status, created, epochs_done, duration = DAMAGED, _text(raw, "created", strict=False), 0, 0.0
-        damage = f"{RUN_JSON}: {exc}."
+    status, created, epochs_done, duration = DAMAGED, _text(raw, "created", strict=False), 0, 0.0
+    if damage is None:
+        try:
+            status = _status(raw)
+            created = _text(raw, "created")
+            epochs_done = epochs[-1].epoch if epochs else checks.whole(raw.get("epochs_done", 0), "epochs_done")
+            duration = checks.finite(raw.get("duration", 0.0), "duration", 0.0)
+        except ValueError as exc:
+            status, damage = DAMAGED, f"{RUN_JSON}: {exc}."
     best = max(epochs, key=lambda e: e.test_accuracy, default=None)  # the first of equal ones
     return RunInfo(
         folder=folder,
@@ -147,7 +149,7 @@ def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], dama
         best_epoch=best.epoch if best else None,
         duration=duration,
         message=_text(raw, "message", strict=False),
-        note=_text(raw, "note", strict=False),
+        note="\n".join(printable(line) for line in _text(raw, "note", strict=False, lines=True).splitlines()),
         device=_text(raw, "device", strict=False),
         config=config,
         damage=None if damage is None else printable(damage),
@@ -181,7 +183,7 @@ def process_alive(raw: dict[str, Any]) -> bool:
         except OSError:
             pass  # it exists but belongs to someone else
         started = process_start(pid)
-        return started is None or raw.get("pid_start") in (None, started)
+        return started != ENDED and (started is None or raw.get("pid_start") in (None, started))
     heartbeat = raw.get("heartbeat")
     return isinstance(heartbeat, (int, float)) and time.time() - heartbeat < STALE_AFTER
 
@@ -197,7 +199,7 @@ def process_start(pid: int) -> str | None:
         return None
     fields = stat[stat.rfind(")") + 2 :].split()
     if len(fields) < 20 or fields[0] in ("Z", "X"):
-        return "ended"
+        return ENDED
     return fields[19]
 
 
@@ -208,11 +210,12 @@ def _config(values: dict[str, Any]) -> TrainConfig | None:
         return None
 
 
-def _text(raw: dict[str, Any], key: str, strict: bool = True) -> str:
-    """A text field made printable; a missing or non-text field is "" or, when strict, a ValueError."""
+def _text(raw: dict[str, Any], key: str, strict: bool = True, lines: bool = False) -> str:
+    """A text field made printable (unless `lines`: the caller cleans each line); a missing or
+    non-text field is "" or, when strict, a ValueError."""
     value = raw.get(key)
     if isinstance(value, str):
-        return printable(value)[:500]
+        return value[:10_000] if lines else printable(value)[:500]
     if strict:
         raise ValueError(f"its {key} is {checks.shown(value)}, not text")
     return ""

@@ -24,6 +24,7 @@ from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, Run
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs import layout
 from fmnist_gui.runs.layout import BATCH_COLUMNS, BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, METRICS_HEADER, RUN_JSON, csv_number
+from fmnist_gui.runs.manage import rename_run
 from fmnist_gui.runs.reader import load_run_json, process_start, read_batches, read_metrics
 from fmnist_gui.runs.tables import RunDamaged
 from fmnist_gui.safe_text import printable
@@ -50,7 +51,7 @@ class RunRecorder(Callback):
         self.name = name
         self.resume = Path(resume).expanduser() if resume is not None else None
         self.keep = max(1, keep)
-        self.on_warning = on_warning
+        self.on_warning = on_warning  # called in the training thread with each new warning
         self.folder: Path | None = None
         self.warnings: list[str] = []
         self._trainer: Trainer | None = None
@@ -69,6 +70,8 @@ class RunRecorder(Callback):
     # Engine hooks
     def on_fit_start(self, run: RunStarted) -> None:
         start = self._trainer.resume_from if self._trainer is not None else None
+        if self._trainer is None:
+            self._warn("Checkpoints are not recorded: RunRecorder.attach(trainer) was not called before the run.")
         try:
             self._open(run, start)
         except (OSError, UserFacingError) as exc:
@@ -120,6 +123,8 @@ class RunRecorder(Callback):
         if continued is not None:
             self.folder, self._meta = continued
             self._base_duration = float(self._meta.get("duration") or 0.0)
+            if self.name:
+                rename_run(self.folder, self.name)
             self._rewrite_tables(start)
         else:
             self.folder = layout.create_run_folder(self.runs_dir, run.config.model)
@@ -345,7 +350,7 @@ def _stored_name(folder: Path) -> str | None:
 
 
 def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 def _reason(exc: BaseException) -> str:

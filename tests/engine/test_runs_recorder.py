@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import shutil
 import threading
 
@@ -31,7 +32,7 @@ def test_a_run_folder_holds_run_json_both_tables_and_its_snapshots(fast_config, 
     recorder, trainer, result = train(fast_config, synthetic_data, tmp_path)
     folder = recorder.folder
     assert result.reason is FinishReason.COMPLETED and recorder.warnings == []
-    assert folder.parent == tmp_path and folder.name.endswith(tuple(f"-quickstart-mlp-{h:04x}" for h in range(1 << 16)))
+    assert folder.parent == tmp_path and re.fullmatch(r"\d{4}-\d\d-\d\d_\d{6}-quickstart-mlp-[0-9a-f]{4}", folder.name)
     header = (folder / "metrics.csv").read_text().splitlines()[0]
     assert header == ",".join(METRICS_COLUMNS + CLASS_NAMES)
     assert (folder / "batches.csv").read_text().splitlines()[0] == ",".join(BATCH_COLUMNS)
@@ -172,3 +173,10 @@ def test_two_recorders_at_once_get_distinct_folders(fast_config, synthetic_data,
         thread.join()
     assert len({r.folder for r in recorders}) == 2
     assert [run.status for run in list_runs(runs_dir)] == ["completed", "completed"]
+
+
+def test_a_recorder_not_attached_to_its_trainer_says_so_and_still_writes_the_tables(fast_config, synthetic_data, tmp_path):
+    recorder = RunRecorder(tmp_path)
+    Trainer(fast_config, synthetic_data, [recorder], report_interval=0.0).fit()
+    assert recorder.warnings == ["Checkpoints are not recorded: RunRecorder.attach(trainer) was not called before the run."]
+    assert len(read_metrics(recorder.folder)) == 2 and snapshots(recorder.folder) == []
