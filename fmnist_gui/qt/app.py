@@ -49,7 +49,7 @@ def run_app(checkpoint: str | None = None) -> int:
     app.aboutToQuit.connect(window.shutdown)
     window.show()
     if checkpoint and Path(checkpoint).is_dir():
-        window.follow(checkpoint)  # a run folder: watch it as another process writes it
+        window.following.follow(Path(checkpoint))  # a run folder: watch it as another process writes it
     elif checkpoint:
         window.files.open_path(checkpoint)
     code = app.exec()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-LAYOUT_VERSION = 5  # bump when docks are added or removed: an older saved layout is then ignored
+LAYOUT_VERSION = 5
+CONTROLS_WIDTH = 320  # bump when docks are added or removed: an older saved layout is then ignored
 Area = Qt.DockWidgetArea
 
 
@@ -64,3 +65,12 @@ def raise_dock(docks: dict[str, QDockWidget], key: str) -> None:
     dock = docks[key]
     dock.show()
     dock.raise_()
+
+
+def apply_default_sizes(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
+    """The plots take what the form and the samples leave; the bottom docks stay a few lines high."""
+    width = window.width()
+    side = min(470, width // 3)
+    window.resizeDocks([docks["controls"], docks["curves"], docks["samples"]],
+                       [CONTROLS_WIDTH, max(400, width - CONTROLS_WIDTH - side), side], Qt.Orientation.Horizontal)
+    window.resizeDocks([docks["log"]], [130], Qt.Orientation.Vertical)

@@ -64,6 +64,12 @@ class ExportCommands(QObject):
         self.document, self.predictions, self.inference, self.settings = document, predictions, inference, settings
         self.reporter, self._widgets, self._selected_runs, self._data, self._window = reporter, widgets, selected_runs, data, window
 
+    def handlers(self) -> dict[str, Callable[[], None]]:
+        """The File → Export actions' handlers, by their keys in actions.ACTIONS."""
+        return {"export_metrics": self.metrics_csv, "export_plots_png": self.plots_png, "export_plots_svg": self.plots_svg,
+                "export_confusion_png": self.confusion_png, "export_confusion_csv": self.confusion_csv,
+                "export_onnx": self.onnx, "export_card": self.model_card}
+
     def metrics_csv(self) -> None:
         """The selected runs' metrics in one long table, or the model on screen's history when none is selected."""
         folders = self._selected_runs()

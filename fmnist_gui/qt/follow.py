@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.data import FULL_COUNTS
 from fmnist_gui.engine.events import EpochSummary
 from fmnist_gui.runs import FollowUpdate, RunFollower, snapshots
+from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.analysis import AnalysisController
+from fmnist_gui.qt.document import ModelDocument
 from fmnist_gui.qt.inference import InferenceService
 from fmnist_gui.qt.reporter import Reporter
 from fmnist_gui.qt.views.plots import TrainingPlots
@@ -28,9 +32,11 @@ class RunFollowing(QObject):
     ended = Signal()
 
     def __init__(self, plots: TrainingPlots, status: RunStatusBar, analysis: AnalysisController,
-                 inference: InferenceService, reporter: Reporter, parent: QObject | None = None) -> None:
+                 inference: InferenceService, reporter: Reporter, document: ModelDocument,
+                 may_discard: Callable[[str], bool], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.plots, self.status, self.analysis, self.inference, self.reporter = plots, status, analysis, inference, reporter
+        self.document, self._may_discard = document, may_discard
         self.folder: Path | None = None
         self._follower: RunFollower | None = None
         self._epochs: list[EpochSummary] = []
@@ -45,8 +51,19 @@ class RunFollowing(QObject):
     def active(self) -> bool:
         return self._follower is not None
 
+    def choose(self, parent: QWidget, start: Path) -> None:
+        """File → Follow a run folder…"""
+        folder = dialogs.run_folder(parent, str(start))
+        if folder:
+            self.follow(Path(folder))
+
     def follow(self, folder: Path) -> None:
+        """Watch a run folder another process writes; the model on screen (after asking) gives way to it."""
+        if not self._may_discard("follow another run"):
+            return
         self.stop()
+        self.document.start_fresh()
+        self.analysis.predictions.clear_results()
         self.folder, self._follower = folder, RunFollower(folder)
         self._epochs, self._shown_epoch = [], 0
         self._batches = {key: [] for key in self._batches}

@@ -8,21 +8,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow
 
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
-
-CONTROLS_WIDTH = 320
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.actions import MenuActions, show_about
 from fmnist_gui.qt.analysis import AnalysisController, AnalysisViews
 from fmnist_gui.qt.dataset import DataSource, missing_data_banner
-from fmnist_gui.qt.docks import LAYOUT_VERSION, build_docks, raise_dock
+from fmnist_gui.qt.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
 from fmnist_gui.qt.document import ModelDocument
 from fmnist_gui.qt.epochs import EpochBrowsing
 from fmnist_gui.qt.exports import ExportCommands
@@ -81,7 +76,8 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self.session, self.document, self.controls, self.plots, self.status,
                                            self.predictions, self.analysis, self.reporter, self.settings, self,
                                            lambda: self.data_source.data, self.files.may_discard, lambda: self.runs.runs_dir)
-        self.following = RunFollowing(self.plots, self.status, self.analysis, self.inference, self.reporter, self)
+        self.following = RunFollowing(self.plots, self.status, self.analysis, self.inference, self.reporter, self.document,
+                                      self.files.may_discard, self)
         self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
         self.exports = ExportCommands(self.document, self.predictions, self.inference, self.settings, self.reporter,
                                       {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,
@@ -92,11 +88,8 @@ class MainWindow(QMainWindow):
             "open_picture": self._on_open_picture, "paste_picture": self.analysis.paste_picture,
             **{key: button.click for key, button in self.controls.run_buttons().items()},
             "reset_layout": self.reset_layout, "about": lambda: show_about(self),
-            "follow": self._on_follow, "stop_following": self.following.stop,
-            "export_metrics": self.exports.metrics_csv, "export_plots_png": self.exports.plots_png,
-            "export_plots_svg": self.exports.plots_svg, "export_confusion_png": self.exports.confusion_png,
-            "export_confusion_csv": self.exports.confusion_csv, "export_onnx": self.exports.onnx,
-            "export_card": self.exports.model_card,
+            "follow": lambda: self.following.choose(self, self.runs.runs_dir), "stop_following": self.following.stop,
+            **self.exports.handlers(),
         }, self.docks, self.files.open_path)
 
         self.setWindowIcon(app_icon())
@@ -152,12 +145,7 @@ class MainWindow(QMainWindow):
         self._default_sizes()
 
     def _default_sizes(self) -> None:
-        """The plots take what the form and the samples leave; the log stays a few lines high."""
-        docks, width = self.docks, self.width()
-        side = min(470, width // 3)
-        self.resizeDocks([docks["controls"], docks["curves"], docks["samples"]],
-                         [CONTROLS_WIDTH, max(400, width - CONTROLS_WIDTH - side), side], Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["log"]], [110], Qt.Orientation.Vertical)
+        apply_default_sizes(self, self.docks)
 
     # What the parts tell each other through the window
     def _on_data_loaded(self, data: FashionMNIST) -> None:
@@ -169,18 +157,6 @@ class MainWindow(QMainWindow):
     def _on_state_shown_changed(self) -> None:
         self.setWindowTitle(self.document.title(paused=self.session.state is RunState.PAUSED))
         self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active)
-
-    def follow(self, folder: str) -> None:
-        """Watch a run folder that another process writes (`fmnist-gui RUN_DIR`, File → Follow a run folder…)."""
-        if self.files.may_discard("follow another run"):
-            self.document.start_fresh()
-            self.predictions.clear_results()
-            self.following.follow(Path(folder))
-
-    def _on_follow(self) -> None:
-        folder = dialogs.run_folder(self, str(self.runs.runs_dir))
-        if folder:
-            self.follow(folder)
 
     def _on_open_picture(self) -> None:
         path = dialogs.open_image_path(self, self.settings.last_folder())

@@ -113,7 +113,7 @@ def test_a_followed_folder_that_vanishes_is_said_once(qtbot, make_window, runs_d
     train(qtbot, window, QUICK.replace(epochs=1))
     folder = window.document.run_folder
     window.document.unsaved = False
-    window.follow(str(folder))
+    window.following.follow(folder)
     qtbot.waitUntil(lambda: len(window.plots.test_accuracy.series.x) == 1 and not window.busy, timeout=10000)
     for path in sorted(folder.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
