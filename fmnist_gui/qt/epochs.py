@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
-from fmnist_gui.runs import snapshots
+from fmnist_gui.runs import read_run, snapshots
 from fmnist_gui.qt.analysis import AnalysisController
 from fmnist_gui.qt.document import ModelDocument
 from fmnist_gui.qt.inference import InferenceService
@@ -21,6 +21,7 @@ class EpochBrowsing(QObject):
         super().__init__(parent)
         self.timeline, self.document, self.analysis, self.inference, self.reporter = timeline, document, analysis, inference, reporter
         self._saved: dict[int, Path] = {}
+        self._folder: Path | None = None
         document.changed.connect(self._list_snapshots)
         timeline.epoch_chosen.connect(self._show_epoch)
         timeline.compare_chosen.connect(self._compare_with)
@@ -28,17 +29,21 @@ class EpochBrowsing(QObject):
     def _list_snapshots(self) -> None:
         folder = self.document.run_folder
         if folder is None:
-            self._saved = {}
+            self._saved, self._folder = {}, None
+            self.analysis.set_comparison(None)
             self.timeline.set_epochs([])
             return
         checkpoint = self.document.checkpoint
         shown = checkpoint.epoch if checkpoint is not None else None
+        if folder != self._folder:  # another run: a comparison with one of the last run's epochs means nothing
+            self._folder = folder
+            self.analysis.set_comparison(None)
 
-        def listed(found: list[tuple[int, Path]]) -> None:
-            self._saved = dict(found)
-            self.timeline.set_epochs(sorted(self._saved), folder.name, shown)
+        def listed(found: tuple[list[tuple[int, Path]], str]) -> None:
+            self._saved = dict(found[0])
+            self.timeline.set_epochs(sorted(self._saved), found[1], shown)
 
-        self.inference.run("snapshots", lambda: snapshots(folder), listed,
+        self.inference.run("snapshots", lambda: (snapshots(folder), read_run(folder).name), listed,
                            lambda message, details: self.reporter.note(f"Cannot list the snapshots of {folder}: {message}"))
 
     def _load(self, epoch: int, then) -> None:  # noqa: ANN001 - a callback taking the Checkpoint

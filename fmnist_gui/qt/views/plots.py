@@ -132,6 +132,7 @@ class TrainingPlots(QWidget):
         self.accuracy_plot.setLimits(minYRange=MIN_ACCURACY_SPAN)
         self.lr_plot.setLogMode(y=True)
         self.lr_plot.setLimits(minYRange=1.0)  # at least a decade: a constant rate is a line, not noise
+        self.lr_plot.getAxis("left").setTickSpacing(1, 1)  # labels at whole decades only: minor ones overlapped
         self._show_empty_ranges()
 
     def _plot(self, title: str, unit: str, legend_at_bottom: bool = False, legend: bool = True) -> tuple[pg.PlotWidget, pg.PlotItem]:
@@ -175,7 +176,7 @@ class TrainingPlots(QWidget):
                     high = pg.PlotDataItem(one.epochs, band[1], pen=None)
                     fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(*color, 50))
                     for item in (low, high, fill):
-                        plot.addItem(item)
+                        plot.addItem(item, ignoreBounds=item is fill)  # the fill's path would pull the axis to 0
                         self._overlay_items.append((plot, item))
                 curve = plot.plot(one.epochs, values, pen=pg.mkPen(color, width=2), symbol="t", symbolSize=6,
                                   symbolBrush=color, symbolPen=None, name=one.name if plot is self.accuracy_plot else None)
@@ -288,6 +289,11 @@ class TrainingPlots(QWidget):
 
     def _on_log_scale_toggled(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
+        axis = self.loss_plot.getAxis("left")
+        if on:
+            axis.setTickSpacing(1, 1)  # labels at whole decades: the ones between them overlapped
+        else:
+            axis.setTickSpacing()
 
 
 if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.plots

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 SETTLE_MS = 150  # dragging the slider loads an epoch once the handle rests, not at every step
 
@@ -41,7 +41,7 @@ class EpochTimeline(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.label)
-        layout.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)  # two lines: never the bottom's height
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.compare.activated.connect(lambda index: self.compare_chosen.emit(self.compare.itemData(index)))
 
