@@ -41,7 +41,7 @@ class EpochTimeline(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.label)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)  # two lines: never the bottom's height
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)  # grows with its dock, asks for no more
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.compare.activated.connect(lambda index: self.compare_chosen.emit(self.compare.itemData(index)))
 
