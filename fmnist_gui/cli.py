@@ -61,9 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "at most (the first, the best and the last always; default 50)")
     train.add_argument("--name", help="the run's name in the runs list")
 
-    runs = commands.add_parser("runs", help="list the recorded runs")
+    runs = commands.add_parser("runs", help="list the recorded runs, or write their metrics as CSV")
     runs.add_argument("--runs-dir", help="the runs folder (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)")
-    runs.add_argument("--json", action="store_true", help="print one JSON object with every run")
+    output = runs.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object with every run")
+    output.add_argument("--csv", metavar="FILE", help="write the metrics of the runs named (default: all) to FILE, "
+                        "one row per run, epoch and metric")
+    runs.add_argument("names", nargs="*", metavar="RUN", help="with --csv: a run's folder, folder name or name")
 
     evaluate = commands.add_parser("evaluate", help="test loss and accuracy of a checkpoint")
     evaluate.add_argument("checkpoint")
@@ -265,12 +269,51 @@ def _announcer(recorder: Any) -> Any:
 def _runs(args: argparse.Namespace) -> int:
     from fmnist_gui.runs import SCHEMA, default_runs_dir, list_runs
 
+    if args.csv:
+        return _runs_csv(args)
+    if args.names:
+        raise UsageError("naming runs needs --csv FILE")
     runs_dir = _readable_folder(default_runs_dir(args.runs_dir))
     runs = list_runs(runs_dir)
     if args.json:
         print(json.dumps({"schema": SCHEMA, "runs_dir": str(runs_dir), "runs": [_run_entry(run) for run in runs]}))
     else:
         _print_runs(runs, runs_dir)
+    return 0
+
+
+def _runs_csv(args: argparse.Namespace) -> int:
+    """`runs --csv FILE [RUN ...]`: the named runs' metrics, or every run's, in one long table; damaged runs are skipped."""
+    from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.export import write_metrics_csv
+    from fmnist_gui.export.common import check_target
+    from fmnist_gui.runs import RunDamaged, default_runs_dir, find_run, list_runs, read_metrics, read_run
+    from fmnist_gui.safe_text import printable
+
+    check_target(args.csv)
+    runs_dir = default_runs_dir(args.runs_dir)
+    if args.names:
+        folders = [find_run(runs_dir, name) for name in args.names]
+    else:
+        folders = [run.folder for run in list_runs(_readable_folder(runs_dir))]
+    if not folders:
+        raise UserFacingError(f"There are no runs in {printable(runs_dir)}, so {printable(args.csv)} was not written.")
+    runs = []
+    for folder in dict.fromkeys(folders):  # a run named twice is written once
+        try:
+            damage = read_run(folder).damage
+            if damage is None:
+                runs.append((folder.name, read_metrics(folder)))
+        except RunDamaged as exc:  # damaged since read_run looked
+            damage = str(exc)
+        if damage is not None:
+            say_error(f"{folder.name} is skipped: {damage}", "warning")
+    if not runs:
+        raise UserFacingError(f"No run could be read, so {printable(args.csv)} was not written.")
+    path = write_metrics_csv(runs, args.csv)
+    epochs = sum(len(history) for _, history in runs)
+    print(f"Wrote {printable(path.name)}: {len(runs)} run{'s' if len(runs) != 1 else ''}, "
+          f"{epochs} epoch{'s' if epochs != 1 else ''}.")
     return 0
 
 

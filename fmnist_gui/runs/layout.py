@@ -20,6 +20,7 @@ METRICS_CSV = "metrics.csv"
 BATCHES_CSV = "batches.csv"
 CONFUSION_JSONL = "confusion.jsonl"  # one {"epoch": N, "confusion": [[…]]} line per finished epoch
 CHECKPOINTS = "checkpoints"
+TENSORBOARD = "tensorboard"  # event files, when the optional tensorboard package is installed
 LAST = "last.pt"
 BEST = "best.pt"
 TRASH = ".trash"

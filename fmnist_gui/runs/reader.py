@@ -21,7 +21,7 @@ from fmnist_gui import checks
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.engine.events import EpochSummary
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, RUN_JSON
+from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, RUN_JSON, run_folder_of
 from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, parse_batches, parse_confusion, parse_metrics
 from fmnist_gui.safe_text import printable
 
@@ -81,6 +81,22 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
         return []
     runs = [read_run(entry) for entry in entries if not _being_created(entry)]
     return sorted((run for run in runs if run.folder.is_dir()), key=_age, reverse=True)
+
+
+def find_run(runs_dir: Path, text: str) -> Path:
+    """The run folder `text` names: a path to it, its folder name in `runs_dir`, or the name of one run there."""
+    for candidate in (Path(text).expanduser(), Path(runs_dir) / text):
+        folder = run_folder_of(candidate)
+        if folder is not None:
+            return folder
+    named = [run.folder.name for run in list_runs(runs_dir) if run.name == text]
+    if len(named) == 1:
+        return Path(runs_dir) / named[0]
+    if named:
+        raise UserFacingError(f"{len(named)} runs in {printable(runs_dir)} are named {printable(text)!r}; "
+                              f"name one by its folder: {', '.join(printable(name) for name in named)}.")
+    raise UserFacingError(f"There is no run {printable(text)!r} in {printable(runs_dir)}: "
+                          "give its folder, or its name as `fmnist-gui runs` lists it.")
 
 
 def read_metrics(folder: Path) -> list[EpochSummary]:

@@ -22,7 +22,7 @@ from fmnist_gui.checkpoint import Checkpoint, CheckpointError, library_versions,
 from fmnist_gui.engine.callbacks import Callback
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, RunFinished, RunStarted
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.runs import layout
+from fmnist_gui.runs import layout, tensorboard
 from fmnist_gui.runs.layout import BATCH_COLUMNS, BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, METRICS_HEADER, RUN_JSON, csv_number
 from fmnist_gui.runs.manage import rename_run
 from fmnist_gui.runs.reader import load_run_json, process_start, read_batches, read_metrics
@@ -56,6 +56,7 @@ class RunRecorder(Callback):
         self.warnings: list[str] = []
         self._trainer: Trainer | None = None
         self._files: dict[str, IO[str]] = {}
+        self._events: tensorboard.EventWriter | None = None  # when the tensorboard package is installed
         self._meta: dict[str, Any] = {}
         self._history: list[EpochSummary] = []
         self._last_step = -1  # the step of the checkpoint in last.pt
@@ -78,11 +79,17 @@ class RunRecorder(Callback):
             self._close_files()
             self.folder = None
             self._warn(f"Runs are not recorded: {printable(self.runs_dir)} is not writable ({_reason(exc)}).")
+            return
+        if tensorboard.available():
+            self._events = tensorboard.EventWriter(self.folder, self._events_failed)
+            self._events.open(purge_step=start.step + 1 if start is not None else None)
 
     def on_batch_end(self, record: BatchRecord) -> None:
         if self.folder is None:
             return
         self._append(BATCHES_CSV, f"{record.step},{record.epoch},{csv_number(record.loss)},{csv_number(record.lr)}\n")
+        if self._events is not None:
+            self._events.batch(record.step, record.loss, record.lr)
         now = time.monotonic()
         if now - self._flushed >= FLUSH_SECONDS:
             self._flushed = now
@@ -101,6 +108,8 @@ class RunRecorder(Callback):
         self._append(METRICS_CSV, _metrics_row(summary))
         for name in (METRICS_CSV, BATCHES_CSV):
             self._sync(name)
+        if self._events is not None:
+            self._events.epoch(summary)
         checkpoint = self._trainer.checkpoint() if self._trainer is not None else None
         if checkpoint is not None and checkpoint.epoch == summary.epoch:
             self._save_snapshot(checkpoint)
@@ -111,6 +120,9 @@ class RunRecorder(Callback):
             return
         self._sync(BATCHES_CSV)
         self._close_files()
+        if self._events is not None:
+            self._events.close()
+            self._events = None
         checkpoint = self._trainer.checkpoint() if self._trainer is not None else None
         if checkpoint is not None and checkpoint.trained and checkpoint.step != self._last_step:
             self._save_last(checkpoint)  # stopped mid-epoch: its batch position is in the step
@@ -296,6 +308,10 @@ class RunRecorder(Callback):
             except OSError as exc:
                 self._lose(name, exc)
         self._files.clear()
+
+    def _events_failed(self, exc: BaseException) -> None:
+        self._warn(f"TensorBoard event files of run {self.folder.name if self.folder else ''} are no longer written "
+                   f"({_reason(exc)}); training goes on.")
 
     def _update(self, **changes: Any) -> None:
         self._meta.update(changes)

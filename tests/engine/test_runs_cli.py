@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -117,6 +118,70 @@ def test_a_bad_runs_dir_is_one_line_and_exit_1(tmp_path, kind, capsys):
         path.write_text("")
     assert run("runs", "--runs-dir", path) == EXIT_FAILURE
     assert one_error_line(capsys).startswith(f"{ERROR_PREFIX} ")
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_runs_csv_writes_every_runs_metrics_in_one_long_table(two_runs, tmp_path, capsys):
+    out = tmp_path / "metrics.csv"
+    capsys.readouterr()
+    assert run("runs", "--runs-dir", two_runs, "--csv", out) == 0
+    assert capsys.readouterr().out == "Wrote metrics.csv: 2 runs, 2 epochs.\n"
+    assert out.read_text().splitlines()[0] == "run,epoch,metric,value"
+    rows = csv_rows(out)
+    for info in list_runs(two_runs):
+        mine = {row["metric"]: row["value"] for row in rows if row["run"] == info.folder.name}
+        (epoch,) = read_metrics(info.folder)
+        assert len(mine) == 16 and float(mine["test_accuracy"]) == epoch.test_accuracy
+        assert float(mine["accuracy_Ankle boot"]) == epoch.per_class_accuracy[-1]
+    assert len(rows) == 32 and {row["epoch"] for row in rows} == {"1"}
+
+
+def test_runs_csv_takes_runs_by_name_folder_name_or_path(two_runs, tmp_path, monkeypatch, capsys):
+    by_name = {info.name: info.folder for info in list_runs(two_runs)}
+    monkeypatch.setenv("FMNIST_RUNS", str(two_runs))
+    for names, expected in ((["seed 1"], ["seed 1"]), ([by_name["seed 2"].name], ["seed 2"]),
+                            ([by_name["seed 2"], "seed 1", "seed 2"], ["seed 2", "seed 1"])):
+        out = tmp_path / "named.csv"
+        assert run("runs", "--csv", out, *names) == 0
+        assert list(dict.fromkeys(row["run"] for row in csv_rows(out))) == [by_name[name].name for name in expected]
+
+
+def test_runs_csv_skips_a_damaged_run_with_one_warning_line(two_runs, tmp_path, capsys):
+    runs_dir = shutil.copytree(two_runs, tmp_path / "copy")
+    damaged, intact = list_runs(runs_dir)
+    (damaged.folder / "metrics.csv").write_text("epoch,step\n1,2\nnot a row\n3,4\n")
+    capsys.readouterr()
+    assert run("runs", "--runs-dir", runs_dir, "--csv", tmp_path / "m.csv") == 0
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{WARNING_PREFIX} {damaged.folder.name} is skipped: metrics.csv")
+    assert {row["run"] for row in csv_rows(tmp_path / "m.csv")} == {intact.folder.name}
+
+
+@pytest.mark.parametrize("case", ["empty", "unknown", "ambiguous"])
+def test_runs_csv_without_runs_or_with_an_unknown_one_is_one_error_line(two_runs, tmp_path, case, capsys):
+    runs_dir, names = two_runs, ["no such run"]
+    if case == "empty":
+        runs_dir, names = tmp_path / "empty", []
+        runs_dir.mkdir()
+    if case == "ambiguous":
+        runs_dir, names = shutil.copytree(two_runs, tmp_path / "copy"), ["seed 1"]
+        shutil.copytree(list_runs(runs_dir)[1].folder, runs_dir / "seed-1-again")
+    capsys.readouterr()
+    assert run("runs", "--runs-dir", runs_dir, "--csv", tmp_path / "m.csv", *names) == EXIT_FAILURE
+    line = one_error_line(capsys)
+    assert {"empty": "There are no runs in", "unknown": "There is no run 'no such run' in",
+            "ambiguous": "2 runs in"}[case] in line
+    assert not (tmp_path / "m.csv").exists()
+
+
+@pytest.mark.parametrize("argv", [["some-run"], ["--json", "--csv", "m.csv"]])
+def test_runs_names_need_csv_and_csv_excludes_json(tmp_path, argv, capsys):
+    assert run("runs", "--runs-dir", tmp_path, *argv) == EXIT_USAGE
+    assert one_error_line(capsys)
 
 
 def test_sigkill_after_epoch_2_leaves_a_folder_whose_last_snapshot_has_its_recorded_accuracy(synthetic_dir, synthetic_data, tmp_path):
