@@ -35,6 +35,7 @@ def main() -> int:
         return rerun_under_xvfb(args.screen)
     # A throwaway settings folder: the screenshot never depends on, or changes, the user's.
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
+    os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-runs-")  # never the user's runs
     return take_screenshots(args)
 
 

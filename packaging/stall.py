@@ -180,6 +180,7 @@ def main() -> int:
     if needs_virtual_screen():
         return rerun_under_xvfb(SCREEN)
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-stall-")  # never the user's layout
+    os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-gui-stall-runs-")  # nor the user's runs
     window = run_window(args)
     if not window["gaps"]:
         print("The run did not start: is Fashion-MNIST installed (fmnist-gui data)?", file=sys.stderr)

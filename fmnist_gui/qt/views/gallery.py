@@ -29,6 +29,7 @@ class GalleryModel(QAbstractListModel):
         self.split: Split | None = None
         self.indices = np.zeros(0, dtype=np.int64)
         self._thumbnails: dict[int, QPixmap] = {}
+        self.item_size = QSize(THUMBNAIL + 40, THUMBNAIL + 24)  # set by the view to its grid cell
 
     def set_items(self, split: Split | None, indices: np.ndarray) -> None:
         self.beginResetModel()
@@ -48,6 +49,10 @@ class GalleryModel(QAbstractListModel):
         predicted = None if probabilities is None else int(probabilities.argmax())
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnail(item)
+        if role == Qt.ItemDataRole.SizeHintRole:
+            # Every item as wide as its cell: a size guessed from one caption (before predictions
+            # existed) cut the longer captions that came later.
+            return self.item_size
         if role == Qt.ItemDataRole.DisplayRole:
             if predicted is None:
                 return self.class_names[label]
@@ -93,10 +98,12 @@ class ImageGallery(QListView):
         # Wide enough for the longest caption ("Ankle boot 100%"); resizeEvent spreads the spare width.
         self._cell_width = max(THUMBNAIL + 16, max(self.fontMetrics().horizontalAdvance(f"{n} 100%") for n in class_names) + 12)
         self.setGridSize(QSize(self._cell_width, THUMBNAIL + self.fontMetrics().height() + 12))
+        self.gallery_model.item_size = self.gridSize() - QSize(4, 4)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows wrap; cells share the width
         self.clicked.connect(self._on_index_chosen)
         self.activated.connect(self._on_index_chosen)
 
@@ -108,6 +115,8 @@ class ImageGallery(QListView):
         cell = QSize(max(self._cell_width, width // columns), self.gridSize().height())
         if cell != self.gridSize():
             self.setGridSize(cell)
+            self.gallery_model.item_size = cell - QSize(4, 4)
+            self.gallery_model.layoutChanged.emit()
 
     def _on_index_chosen(self, index: QModelIndex) -> None:
         self.row_activated.emit(index.row())
