@@ -73,4 +73,5 @@ def apply_default_sizes(window: QMainWindow, docks: dict[str, QDockWidget]) -> N
     side = min(470, width // 3)
     window.resizeDocks([docks["controls"], docks["curves"], docks["samples"]],
                        [CONTROLS_WIDTH, max(400, width - CONTROLS_WIDTH - side), side], Qt.Orientation.Horizontal)
-    window.resizeDocks([docks["log"]], [170], Qt.Orientation.Vertical)  # five rows of the Runs table
+    # Five rows of the Runs table where there is room; on a laptop screen the form and plots come first.
+    window.resizeDocks([docks["log"]], [min(170, window.height() // 7)], Qt.Orientation.Vertical)

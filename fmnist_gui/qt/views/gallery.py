@@ -125,7 +125,7 @@ class ImageGallery(QListView):
 def class_filter(any_text: str, class_names: tuple[str, ...], tooltip: str) -> QComboBox:
     combo = QComboBox()
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(10)
+    combo.setMinimumContentsLength(6)  # the popup shows whole names; the row must fit a narrow dock
     combo.addItem(any_text, -1)
     for number, name in enumerate(class_names):
         combo.addItem(name, number)

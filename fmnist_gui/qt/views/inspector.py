@@ -33,8 +33,8 @@ def heat_overlay(saliency: np.ndarray) -> QImage:
 class SaliencyImageView(ImageView):
     """ImageView with an optional saliency overlay on top."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, minimum=180)
+    def __init__(self, parent: QWidget | None = None, minimum: int = 180) -> None:
+        super().__init__(parent, minimum=minimum)
         self._overlay: QImage | None = None
         self.overlay_visible = True
 
@@ -72,7 +72,7 @@ class InspectorView(QWidget):
         self.heading = QLabel("Click an image in the samples, a gallery or the dataset browser to inspect it here.")
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.image_view = SaliencyImageView()
+        self.image_view = SaliencyImageView(minimum=120)
         self.bars = ProbabilityBars(predictions.class_names)
         self.compare_label = QLabel()
         self.compare_bars = ProbabilityBars(predictions.class_names)

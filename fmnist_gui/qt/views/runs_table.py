@@ -124,25 +124,24 @@ class RunsView(QWidget):
         self.group = QCheckBox("Group by config")
         self.group.setToolTip("Runs that differ only in their seed are drawn as one mean curve with a band")
         self.caption = QLabel()
-        self.caption.setWordWrap(True)
         self.open_button = QPushButton("Open")
         self.rename_button = QPushButton("Rename…")
         self.note_button = QPushButton("Note…")
         self.trash_button = QPushButton("Move to trash")
         self.undo_button = QPushButton("Undo")
         self.undo_button.hide()
+        # One row of controls above the table: in a short bottom dock the table keeps the height.
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.group)
-        buttons = QHBoxLayout()
         for button in (self.open_button, self.rename_button, self.note_button, self.trash_button, self.undo_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            top.addWidget(button)
+        top.addWidget(self.caption)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.caption)
-        layout.addLayout(buttons)
+        self.table.setMinimumHeight(40)
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.group.toggled.connect(self.grouping_changed)
@@ -167,8 +166,8 @@ class RunsView(QWidget):
                 selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
         self.table.selectionModel().blockSignals(False)
         where = f" in {folder}" if folder else ""
-        self.caption.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''}{where}." if runs
-                             else f"No runs yet{where}: every training run records itself here.")
+        self.caption.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''}" if runs else "No runs yet")
+        self.caption.setToolTip(f"Runs{where}; every training run records itself here.")
         self._update_buttons()
         if set(self.selected()) != selected:
             self.selection_changed.emit(self.selected())
