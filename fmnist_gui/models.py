@@ -10,7 +10,6 @@ from torch import nn
 
 from fmnist_gui.data import IMAGE_SIDE, NUM_CLASSES
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.names import DEFAULT_MODEL
 
 # Mean and standard deviation of Fashion-MNIST's training pixels scaled to [0, 1].
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
