@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import json
 import math
@@ -13,10 +14,32 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+# Only torch-free modules at the top and in build_parser: `fmnist-gui --help` must answer at once.
+from fmnist_gui import __version__
+from fmnist_gui.names import JSON_SCHEMA, MODEL_NAMES, OPTIMIZERS, PRESET_NAMES, SCHEDULES
+
 EXIT_FAILURE = 1  # the command ran and failed: a bad file, a missing device, a full disk …
 EXIT_USAGE = 2  # the command line itself is wrong, as argparse reports it
 EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129
-COMMANDS = ("gui", "train", "runs", "evaluate", "predict", "devices", "data", "export")
+COMMANDS = ("gui", "train", "runs", "evaluate", "predict", "devices", "data", "export", "completion")
+SHELLS = ("bash", "zsh")
+# What shtab completes a path argument with (shtab.FILE and shtab.DIRECTORY), spelt out so that
+# building the parser needs no shtab.
+FILE = {"bash": "_shtab_compgen_files", "zsh": "_files"}
+FOLDER = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/"}
+
+EPILOG = """\
+With no command, or with a checkpoint or run folder, the window opens; the commands run headless.
+
+environment:
+  FMNIST_DATA         folder holding the Fashion-MNIST IDX files, looked in after --data-dir
+  FMNIST_ALLOW_SMALL  set to 1 to accept data sets smaller than Fashion-MNIST (tests, quick trials)
+  FMNIST_RUNS         where runs are recorded, after --runs-dir (default ~/.local/share/fmnist-gui/runs)
+
+exit codes:
+  0  done;  1  the command failed (a bad file, a missing device, a full disk …);
+  2  the command line is wrong;  130, 143, 129  stopped by SIGINT (Ctrl+C), SIGTERM, SIGHUP
+"""
 
 
 class UsageError(Exception):
@@ -30,18 +53,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"fmnist-gui: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES
-    from fmnist_gui.models import MODELS
+def _path(action: argparse.Action, kind: dict[str, str] = FILE) -> argparse.Action:
+    """Mark an argument as a file (or folder) for shell completion."""
+    action.complete = kind  # type: ignore[attr-defined]  # read by shtab
+    return action
 
-    parser = _Parser(prog="fmnist-gui", description="Train, watch and demo Fashion-MNIST models.")
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    commands.add_parser("gui", help="open the app (the default)").add_argument("checkpoint", nargs="?", help="a checkpoint to open")
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fmnist-gui", description="Train, watch and demo Fashion-MNIST models.", epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fmnist-gui {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    gui = commands.add_parser("gui", help="open the app (the default)")
+    _path(gui.add_argument("checkpoint", nargs="?", help="a checkpoint or run folder to open"))
 
     train = commands.add_parser("train", help="train headless, recorded in a run folder")
-    train.add_argument("--out", help="also save the final checkpoint to this file (.pt)")
-    train.add_argument("--preset", choices=list(PRESETS), default="default", help="starting values; options below override them")
-    train.add_argument("--model", choices=list(MODELS))
+    _path(train.add_argument("--out", help="also save the final checkpoint to this file (.pt)"))
+    train.add_argument("--preset", choices=PRESET_NAMES, default="default", help="starting values; options below override them")
+    train.add_argument("--model", choices=MODEL_NAMES)
     train.add_argument("--optimizer", choices=OPTIMIZERS)
     train.add_argument("--lr", type=float, help="learning rate (the peak rate for one-cycle)")
     train.add_argument("--momentum", type=float, help="SGD momentum")
@@ -52,44 +81,50 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--device", type=_device_name, help="cpu, cuda, cuda:N or mps (see `fmnist-gui devices`)")
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None, help="random flips and shifts")
-    train.add_argument("--resume", metavar="FILE", help="continue from this checkpoint, or from a run folder's last state")
+    _path(train.add_argument("--resume", metavar="FILE", help="continue from this checkpoint, or from a run folder's last state"))
     train.add_argument("--json", action="store_true", help="print one JSON object per epoch")
-    train.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files")
-    train.add_argument("--runs-dir", help="where runs are recorded (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)")
+    _path(train.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files"), FOLDER)
+    _path(train.add_argument("--runs-dir", help="where runs are recorded (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)"), FOLDER)
     train.add_argument("--no-record", action="store_true", help="do not record this run in a run folder")
     train.add_argument("--keep", type=_positive, default=50, metavar="N", help="epoch snapshots a run folder keeps "
                        "at most (the first, the best and the last always; default 50)")
     train.add_argument("--name", help="the run's name in the runs list")
 
     runs = commands.add_parser("runs", help="list the recorded runs, or write their metrics as CSV")
-    runs.add_argument("--runs-dir", help="the runs folder (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)")
+    _path(runs.add_argument("--runs-dir", help="the runs folder (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)"), FOLDER)
     output = runs.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object with every run")
-    output.add_argument("--csv", metavar="FILE", help="write the metrics of the runs named (default: all) to FILE, "
-                        "one row per run, epoch and metric")
-    runs.add_argument("names", nargs="*", metavar="RUN", help="with --csv: a run's folder, folder name or name")
+    _path(output.add_argument("--csv", metavar="FILE", help="write the metrics of the runs named (default: all) to FILE, "
+                              "one row per run, epoch and metric"))
+    _path(runs.add_argument("names", nargs="*", metavar="RUN", help="with --csv: a run's folder, folder name or name"), FOLDER)
 
     evaluate = commands.add_parser("evaluate", help="test loss and accuracy of a checkpoint")
-    evaluate.add_argument("checkpoint")
-    evaluate.add_argument("--json", action="store_true")
+    _path(evaluate.add_argument("checkpoint"))
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument("--device", type=_device_name, default="cpu")
-    evaluate.add_argument("--data-dir")
+    _path(evaluate.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files"), FOLDER)
 
     predict = commands.add_parser("predict", help="the top 3 classes for image files")
-    predict.add_argument("checkpoint")
-    predict.add_argument("images", nargs="+", metavar="IMAGE")
-    predict.add_argument("--json", action="store_true")
+    _path(predict.add_argument("checkpoint"))
+    _path(predict.add_argument("images", nargs="+", metavar="IMAGE"))
+    predict.add_argument("--json", action="store_true", help="print one JSON object per image")
 
-    commands.add_parser("devices", help="the devices torch can use here")
+    devices = commands.add_parser("devices", help="the devices torch can use here")
+    devices.add_argument("--json", action="store_true", help="print one JSON object")
     data = commands.add_parser("data", help="where Fashion-MNIST is found, after checking it")
-    data.add_argument("--data-dir")
+    _path(data.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files"), FOLDER)
 
     export = commands.add_parser("export", help="a checkpoint as ONNX (checked against PyTorch) and/or a Markdown model card")
-    export.add_argument("checkpoint")
-    export.add_argument("--onnx", metavar="FILE", help="ONNX model to write: [0, 1] pixels in, probabilities out")
-    export.add_argument("--card", metavar="FILE", help="Markdown model card to write, after evaluating on the test set")
-    export.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files")
+    _path(export.add_argument("checkpoint"))
+    _path(export.add_argument("--onnx", metavar="FILE", help="ONNX model to write: [0, 1] pixels in, probabilities out"))
+    _path(export.add_argument("--card", metavar="FILE", help="Markdown model card to write, after evaluating on the test set"))
+    _path(export.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files"), FOLDER)
     export.add_argument("--no-check", action="store_true", help="skip running the ONNX model on the test set")
+
+    completion = commands.add_parser("completion", help="print a shell completion script",
+                                     description="Print a completion script for bash or zsh. For bash: "
+                                     "fmnist-gui completion bash > ~/.local/share/bash-completion/completions/fmnist-gui")
+    completion.add_argument("shell", choices=SHELLS)
     return parser
 
 
@@ -126,19 +161,19 @@ def prefer_sleeping_threads() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `fmnist-gui` console command: the window with no command or with a file, else a headless command."""
     from fmnist_gui.errors import UserFacingError
 
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments and not arguments[0].startswith("-") and arguments[0] not in COMMANDS:
-        arguments.insert(0, "gui")  # `fmnist-gui model.pt`, as a file manager or the .desktop entry runs it
-    if not arguments or arguments[0] == "gui":
-        prefer_sleeping_threads()
+    _give_missing_streams_a_sink()
     parser = build_parser()
+    arguments = _with_default_command(list(sys.argv[1:] if argv is None else argv), parser)
+    if arguments[0] == "gui":
+        prefer_sleeping_threads()
     args = parser.parse_args(arguments)
     handlers = {"train": _train, "runs": _runs, "evaluate": _evaluate, "predict": _predict, "devices": _devices,
-                "data": _data, "export": _export}
+                "data": _data, "export": _export, "completion": _completion}
     try:
-        if args.command in (None, "gui"):
+        if args.command in (None, "gui"):  # None: `fmnist-gui --`
             from fmnist_gui.qt.app import run_app
 
             return run_app(getattr(args, "checkpoint", None))
@@ -158,6 +193,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + getattr(exc, "signum", signal.SIGINT)
     finally:
         _quiet_closed_stdout()
+
+
+def main_window(argv: Sequence[str] | None = None) -> int:
+    """The `fmnist-gui-window` GUI launcher: always the window, optionally opening one checkpoint or run folder.
+
+    On Windows a GUI launcher starts without a console (sys.stdout and sys.stderr are None), so it
+    never runs the headless commands; `fmnist-gui` is their console entry point.
+    """
+    return main(["gui", *(sys.argv[1:] if argv is None else argv)])
+
+
+def _with_default_command(arguments: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """The command line with `gui` put first where no command is named.
+
+    `fmnist-gui` alone and `fmnist-gui model.pt` (as a file manager or the .desktop entry runs it)
+    open the window; a first word that is neither a command nor an existing file is a usage error,
+    so `fmnist-gui devics` names the commands instead of opening a window on a missing file.
+    """
+    if not arguments:
+        return ["gui"]
+    first = arguments[0]
+    if first.startswith("-") or first in COMMANDS:
+        return arguments
+    if os.path.exists(first):
+        return ["gui", *arguments]
+    from fmnist_gui.safe_text import printable
+
+    close = difflib.get_close_matches(first, COMMANDS, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    parser.error(f"{printable(first)!r} is neither a command nor an existing file{hint}; the commands are {', '.join(COMMANDS)}")
+
+
+def _give_missing_streams_a_sink() -> None:
+    """A process without a console (a Windows GUI launcher, pythonw) has None for sys.stdout and sys.stderr:
+    writes to them go nowhere instead of raising."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
 
 
 def say_error(message: str, kind: str = "error") -> None:
@@ -401,6 +474,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from fmnist_gui.data import load_fashion_mnist
     from fmnist_gui.devices import resolve_device
     from fmnist_gui.engine.evaluation import evaluate
+    from fmnist_gui.progress import per_class_mapping
     from fmnist_gui.safe_text import printable
 
     checkpoint = load_checkpoint(args.checkpoint)
@@ -408,20 +482,16 @@ def _evaluate(args: argparse.Namespace) -> int:
     data = load_fashion_mnist(args.data_dir, device)
     model = checkpoint.build_model(device)
     result = evaluate(model, data.test_images, data.test_labels, checkpoint.spec.mean, checkpoint.spec.std)
-    per_class = {name: _clean(v) for name, v in zip(checkpoint.class_names, result.per_class_accuracy)}
+    per_class = per_class_mapping(checkpoint.class_names, result.per_class_accuracy)
     if args.json:
-        print(json.dumps({"model": checkpoint.config.model, "epoch": checkpoint.epoch, "test_loss": result.loss,
-                          "test_accuracy": result.accuracy, "per_class_accuracy": per_class}))
+        print(json.dumps({"schema": JSON_SCHEMA, "model": checkpoint.config.model, "epoch": checkpoint.epoch,
+                          "test_loss": result.loss, "test_accuracy": result.accuracy, "per_class_accuracy": per_class}))
         return 0
     print(f"{printable(Path(args.checkpoint).name)}: {checkpoint.config.model}, epoch {checkpoint.epoch}")
     print(f"test loss {result.loss:.4f}   test accuracy {result.accuracy:.2f}%   ({len(data.test_labels)} images)")
     for name, value in per_class.items():
         print(f"  {name:<12} {'—' if value is None else f'{value:6.2f}%'}")
     return 0
-
-
-def _clean(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -441,7 +511,7 @@ def _predict(args: argparse.Namespace) -> int:
         top = torch.topk(probs, 3)
         ranked = [(checkpoint.class_names[int(i)], float(p)) for p, i in zip(top.values, top.indices)]
         if args.json:
-            print(json.dumps({"image": path, "top3": [{"class": c, "probability": p} for c, p in ranked]}))
+            print(json.dumps({"schema": JSON_SCHEMA, "image": path, "top3": [{"class": c, "probability": p} for c, p in ranked]}))
         else:
             print(f"{printable(path)}: " + ", ".join(f"{c} {100 * p:.1f}%" for c, p in ranked))
     return 0
@@ -450,8 +520,24 @@ def _predict(args: argparse.Namespace) -> int:
 def _devices(args: argparse.Namespace) -> int:
     from fmnist_gui.devices import available_devices
 
-    for info in available_devices():
+    devices = available_devices()
+    if args.json:
+        print(json.dumps({"schema": JSON_SCHEMA, "devices": [{"name": d.name, "description": d.description} for d in devices]}))
+        return 0
+    for info in devices:
         print(f"{info.name:<8} {info.description}")
+    return 0
+
+
+def _completion(args: argparse.Namespace) -> int:
+    """`completion bash|zsh`: the shell's completion script, generated from the parser itself."""
+    from fmnist_gui.errors import UserFacingError
+
+    try:
+        import shtab
+    except ImportError:
+        raise UserFacingError("Shell completion needs the shtab package: pip install shtab.") from None
+    print(shtab.complete(build_parser(), shell=args.shell))
     return 0
 
 

@@ -10,11 +10,10 @@ from typing import Any
 
 from fmnist_gui.devices import best_device, check_device_syntax
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.models import DEFAULT_MODEL, MODELS
+from fmnist_gui.models import MODELS
+from fmnist_gui.names import DEFAULT_MODEL, OPTIMIZERS, SCHEDULES
 
 MAX_SEED = 2**31 - 1  # what the form's seed field (a 32-bit spin box) can hold
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("constant", "one-cycle", "cosine")
 
 
 class ConfigError(UserFacingError):

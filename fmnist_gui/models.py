@@ -138,7 +138,6 @@ MODELS: Mapping[str, ModelSpec] = {
         ),
     )
 }
-DEFAULT_MODEL = "small-cnn"
 
 
 def has_convolutions(model: nn.Module) -> bool:

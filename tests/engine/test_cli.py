@@ -344,14 +344,16 @@ def test_a_run_that_fails_midway_leaves_an_existing_checkpoint_alone(synthetic_d
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
 
 
-def test_a_file_alone_opens_it_in_the_app(monkeypatch):
+def test_a_file_alone_opens_it_in_the_app(monkeypatch, tmp_path):
     """The desktop entry runs `fmnist-gui FILE`: that means the app with FILE open (checked without Qt)."""
+    model = tmp_path / "model.pt"
+    model.write_bytes(b"")  # only its existence matters: the app, not the command line, reads it
     opened = []
     qt_before = "PySide6" in sys.modules
     fake_app = types.ModuleType("fmnist_gui.qt.app")
     fake_app.run_app = lambda checkpoint=None: opened.append(checkpoint) or 0
     monkeypatch.setitem(sys.modules, "fmnist_gui.qt", types.ModuleType("fmnist_gui.qt"))
     monkeypatch.setitem(sys.modules, "fmnist_gui.qt.app", fake_app)
-    assert main(["model.pt"]) == 0 and main([]) == 0 and main(["gui", "x.pth"]) == 0
-    assert opened == ["model.pt", None, "x.pth"]
+    assert main([str(model)]) == 0 and main([]) == 0 and main(["gui", "x.pth"]) == 0 and main([str(tmp_path)]) == 0
+    assert opened == [str(model), None, "x.pth", str(tmp_path)]  # a run folder opens too
     assert ("PySide6" in sys.modules) == qt_before  # the engine tests never import Qt
