@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 XCB_STAMP := $(VENV)/.xcb-checked
 
-.PHONY: run test setup data xcb screenshot benchmark clean
+.PHONY: run test setup data xcb screenshot benchmark install-desktop uninstall-desktop bundle clean
 
 run: setup data xcb
 	$(VENV)/bin/fmnist-gui
@@ -43,5 +43,19 @@ screenshot: setup data
 benchmark: setup data
 	$(PY) packaging/benchmark.py
 
+# The launcher (with .venv's absolute path), the icon and the checkpoint file type, for this user.
+install-desktop: setup
+	$(PY) -c 'from fmnist_gui.desktop import install_desktop; print(*install_desktop(), sep="\n")'
+
+uninstall-desktop:
+	$(PY) -c 'from fmnist_gui.desktop import uninstall_desktop; print(*uninstall_desktop(), sep="\n")'
+
+# A standalone one-folder app in dist/fmnist-gui (about 5 GB with CUDA torch; see README).
+# Check it with: sh packaging/smoke-bundle.sh
+bundle: setup
+	$(PY) -m pip install -q pyinstaller
+	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/fmnist-gui.spec
+	@du -sh dist/fmnist-gui
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -21,7 +21,8 @@ from fmnist_gui.names import JSON_SCHEMA, MODEL_NAMES, OPTIMIZERS, PRESET_NAMES,
 EXIT_FAILURE = 1  # the command ran and failed: a bad file, a missing device, a full disk …
 EXIT_USAGE = 2  # the command line itself is wrong, as argparse reports it
 EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129
-COMMANDS = ("gui", "train", "runs", "evaluate", "predict", "devices", "data", "export", "completion")
+COMMANDS = ("gui", "train", "runs", "evaluate", "predict", "devices", "data", "export", "completion",
+            "install-desktop", "uninstall-desktop")
 SHELLS = ("bash", "zsh")
 # What shtab completes a path argument with (shtab.FILE and shtab.DIRECTORY), spelt out so that
 # building the parser needs no shtab.
@@ -125,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Print a completion script for bash or zsh. For bash: "
                                      "fmnist-gui completion bash > ~/.local/share/bash-completion/completions/fmnist-gui")
     completion.add_argument("shell", choices=SHELLS)
+
+    install = commands.add_parser("install-desktop", help="add the app, its icon and the checkpoint file type to your desktop")
+    _path(install.add_argument("--data-home", help="install under this folder instead of $XDG_DATA_HOME (~/.local/share)"), FOLDER)
+    uninstall = commands.add_parser("uninstall-desktop", help="remove what install-desktop added")
+    _path(uninstall.add_argument("--data-home", help="the folder install-desktop used"), FOLDER)
     return parser
 
 
@@ -171,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefer_sleeping_threads()
     args = parser.parse_args(arguments)
     handlers = {"train": _train, "runs": _runs, "evaluate": _evaluate, "predict": _predict, "devices": _devices,
-                "data": _data, "export": _export, "completion": _completion}
+                "data": _data, "export": _export, "completion": _completion,
+                "install-desktop": _install_desktop, "uninstall-desktop": _uninstall_desktop}
     try:
         if args.command in (None, "gui"):  # None: `fmnist-gui --`
             from fmnist_gui.qt.app import run_app
@@ -538,6 +545,27 @@ def _completion(args: argparse.Namespace) -> int:
     except ImportError:
         raise UserFacingError("Shell completion needs the shtab package: pip install shtab.") from None
     print(shtab.complete(build_parser(), shell=args.shell))
+    return 0
+
+
+def _install_desktop(args: argparse.Namespace) -> int:
+    from fmnist_gui.desktop import install_desktop
+
+    home = Path(args.data_home).expanduser() if args.data_home else None
+    for path in install_desktop(home, say=lambda message: say_error(message, "note")):
+        print(f"Installed {path}")
+    return 0
+
+
+def _uninstall_desktop(args: argparse.Namespace) -> int:
+    from fmnist_gui.desktop import uninstall_desktop
+
+    home = Path(args.data_home).expanduser() if args.data_home else None
+    removed = uninstall_desktop(home, say=lambda message: say_error(message, "note"))
+    for path in removed:
+        print(f"Removed {path}")
+    if not removed:
+        print("Nothing to remove: the desktop entry was not installed.")
     return 0
 
 

@@ -7,9 +7,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image, ImageOps
-from torchvision.transforms.v2 import functional as TF
 
 from fmnist_gui.data import IMAGE_SIDE
 from fmnist_gui.errors import UserFacingError
@@ -104,6 +102,9 @@ def to_fashion_mnist(gray: np.ndarray) -> np.ndarray:
     scale = IMAGE_SIDE / max(item.shape)
     height = max(1, min(IMAGE_SIDE, round(item.shape[0] * scale)))
     width = max(1, min(IMAGE_SIDE, round(item.shape[1] * scale)))
+    import torch  # here, not at the top: torchvision alone costs seconds of the app's start-up
+    from torchvision.transforms.v2 import functional as TF  # Pillow's resize differs by up to 70 levels on small items
+
     resized = TF.resize(torch.from_numpy(np.ascontiguousarray(item))[None], [height, width], antialias=True)[0].numpy()
     canvas = np.zeros((IMAGE_SIDE, IMAGE_SIDE), dtype=np.float32)
     top, left = (IMAGE_SIDE - height) // 2, (IMAGE_SIDE - width) // 2

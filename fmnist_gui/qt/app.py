@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 import fmnist_gui
 from fmnist_gui.qt.icons import app_icon
+
+if TYPE_CHECKING:
+    from fmnist_gui.qt.main_window import MainWindow
 
 ORGANIZATION = "fmnist-gui"
 APPLICATION = "fmnist-gui"
@@ -37,25 +42,60 @@ def _no_display() -> bool:
 
 
 def run_app(checkpoint: str | None = None) -> int:
-    """Open the main window (and `checkpoint`, if given) and run until it closes."""
+    """Open the main window (and `checkpoint`, if given) and run until it closes.
+
+    When this user's app is already running, it is handed `checkpoint` instead and this process
+    ends at once, before torch is imported. Otherwise a splash shows while torch loads.
+    """
     from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.qt.single_instance import InstanceServer, hand_over
 
     if _no_display():
         raise UserFacingError("There is no display to open a window on; run it in a desktop session (or under xvfb-run).")
-    from fmnist_gui.qt.main_window import MainWindow
-
+    if hand_over(checkpoint):
+        return 0
     app = create_app()
+    server = InstanceServer(parent=app)
+    early: list[str | None] = []  # launches that arrive while the window is still being built
+    server.open_requested.connect(early.append)
+    server.listen()  # a failure only costs the hand-over: this window still opens
+    from fmnist_gui.qt.splash import show_splash
+
+    splash = show_splash(app)
+    from fmnist_gui.qt.main_window import MainWindow  # imports torch: seconds, behind the splash
+
     window = MainWindow()
     app.aboutToQuit.connect(window.shutdown)
+    app.aboutToQuit.connect(server.close)
     window.show()
-    if checkpoint and Path(checkpoint).is_dir():
-        window.following.follow(Path(checkpoint))  # a run folder: watch it as another process writes it
-    elif checkpoint:
-        window.files.open_path(checkpoint)
+    splash.finish(window)
+    server.open_requested.disconnect()
+    server.open_requested.connect(lambda path: bring_up(window, path))
+    for path in [checkpoint, *early]:
+        if path:
+            open_in(window, path)
     code = app.exec()
     window.shutdown()  # every thread has ended and the settings are written: nothing is left to do
     leave_now(code)
     return code
+
+
+def open_in(window: MainWindow, path: str) -> None:
+    """A run folder is followed as another process writes it; anything else is opened as a file."""
+    if Path(path).is_dir():
+        window.following.follow(Path(path))
+    else:
+        window.files.open_path(path)
+
+
+def bring_up(window: MainWindow, path: str | None) -> None:
+    """Another launch asked for the window (and `path`): show it in front, then open the path."""
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    if path:
+        open_in(window, path)
 
 
 def leave_now(code: int) -> None:
