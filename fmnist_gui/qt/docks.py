@@ -74,4 +74,4 @@ def apply_default_sizes(window: QMainWindow, docks: dict[str, QDockWidget]) -> N
     window.resizeDocks([docks["controls"], docks["curves"], docks["samples"]],
                        [CONTROLS_WIDTH, max(400, width - CONTROLS_WIDTH - side), side], Qt.Orientation.Horizontal)
     # Five rows of the Runs table where there is room; on a laptop screen the form and plots come first.
-    window.resizeDocks([docks["log"]], [min(170, window.height() // 7)], Qt.Orientation.Vertical)
+    window.resizeDocks([docks["log"]], [min(170, window.height() // 5)], Qt.Orientation.Vertical)
