@@ -38,7 +38,6 @@ class Lane(QThread):
     """One worker thread and its queue of keyed jobs, served in the order their keys arrived."""
 
     job_ended = Signal(object, bool, object, str)  # _Job, succeeded, result or message, details
-    idle_changed = Signal(bool)  # True when nothing waits or runs
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +45,6 @@ class Lane(QThread):
         self._condition = threading.Condition()
         self._waiting: dict[str, _Job] = {}  # insertion order is service order
         self._latest: dict[str, int] = {}
-        self._running: _Job | None = None
         self._closing = False
         self._in_flight = 0  # jobs submitted whose answer the GUI thread has not handled yet
         self.job_ended.connect(self._on_job_ended)
@@ -71,8 +69,6 @@ class Lane(QThread):
             self._condition.notify()
         if not self.isRunning():
             self.start()
-        if self._in_flight == 1:
-            self.idle_changed.emit(False)
 
     def cancel(self, key: str) -> None:
         """Forget a waiting job of `key`, and drop the answer of a running one."""
@@ -80,8 +76,6 @@ class Lane(QThread):
             self._latest[key] = self._latest.get(key, 0) + 1
             if self._waiting.pop(key, None) is not None:
                 self._in_flight -= 1
-        if self._in_flight == 0:
-            self.idle_changed.emit(True)
 
     def close(self) -> None:
         """Drop waiting jobs, let the running one finish, and end the thread."""
@@ -101,7 +95,7 @@ class Lane(QThread):
                 if self._closing:
                     return
                 key = next(iter(self._waiting))
-                job = self._running = self._waiting.pop(key)
+                job = self._waiting.pop(key)
             try:
                 result = job.function()
             except UserFacingError as exc:
@@ -111,22 +105,16 @@ class Lane(QThread):
                 self.job_ended.emit(job, False, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             else:
                 self.job_ended.emit(job, True, result, "")
-            with self._condition:
-                self._running = None
 
     @Slot(object, bool, object, str)
     def _on_job_ended(self, job: _Job, succeeded: bool, value: Any, details: str) -> None:
         self._in_flight -= 1
-        try:
-            if self._closing or self._latest.get(job.key) != job.number:
-                return  # overtaken by a newer request of the same key, or quitting
-            if succeeded:
-                job.on_done(value)
-            else:
-                job.on_failed(str(value), details)
-        finally:
-            if self._in_flight == 0:
-                self.idle_changed.emit(True)
+        if self._closing or self._latest.get(job.key) != job.number:
+            return  # overtaken by a newer request of the same key, or quitting
+        if succeeded:
+            job.on_done(value)
+        else:
+            job.on_failed(str(value), details)
 
 
 class BackgroundWork(QObject):
