@@ -21,7 +21,7 @@ from fmnist_gui.names import JSON_SCHEMA, MODEL_NAMES, OPTIMIZERS, PRESET_NAMES,
 EXIT_FAILURE = 1  # the command ran and failed: a bad file, a missing device, a full disk …
 EXIT_USAGE = 2  # the command line itself is wrong, as argparse reports it
 EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129
-COMMANDS = ("gui", "train", "runs", "evaluate", "predict", "devices", "data", "export", "completion",
+COMMANDS = ("gui", "train", "runs", "datamap", "evaluate", "predict", "devices", "data", "export", "completion",
             "install-desktop", "uninstall-desktop")
 SHELLS = ("bash", "zsh")
 # What shtab completes a path argument with (shtab.FILE and shtab.DIRECTORY), spelt out so that
@@ -98,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     _path(output.add_argument("--csv", metavar="FILE", help="write the metrics of the runs named (default: all) to FILE, "
                               "one row per run, epoch and metric"))
     _path(runs.add_argument("names", nargs="*", metavar="RUN", help="with --csv: a run's folder, folder name or name"), FOLDER)
+
+    datamap = commands.add_parser("datamap", help="a run's training images whose labels look wrong, from its training dynamics",
+                                  description="The training images a recorded run kept disputing: hard to learn (a low, "
+                                  "steady probability of their label) and predicted as one other class in most epochs, "
+                                  "most suspicious first. Often mislabelled; worth a look.")
+    _path(datamap.add_argument("run", metavar="RUN", help="a run's folder, folder name or name (see `fmnist-gui runs`)"), FOLDER)
+    datamap.add_argument("--top", type=_positive, default=20, metavar="K", help="how many suspects to list (default 20)")
+    datamap.add_argument("--json", action="store_true", help="print one JSON object")
+    _path(datamap.add_argument("--runs-dir", help="the runs folder (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)"), FOLDER)
 
     evaluate = commands.add_parser("evaluate", help="test loss and accuracy of a checkpoint")
     _path(evaluate.add_argument("checkpoint"))
@@ -176,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[0] == "gui":
         prefer_sleeping_threads()
     args = parser.parse_args(arguments)
-    handlers = {"train": _train, "runs": _runs, "evaluate": _evaluate, "predict": _predict, "devices": _devices,
+    handlers = {"train": _train, "runs": _runs, "datamap": _datamap, "evaluate": _evaluate, "predict": _predict, "devices": _devices,
                 "data": _data, "export": _export, "completion": _completion,
                 "install-desktop": _install_desktop, "uninstall-desktop": _uninstall_desktop}
     try:
@@ -394,6 +403,43 @@ def _runs_csv(args: argparse.Namespace) -> int:
     epochs = sum(len(history) for _, history in runs)
     print(f"Wrote {printable(path.name)}: {len(runs)} run{'s' if len(runs) != 1 else ''}, "
           f"{epochs} epoch{'s' if epochs != 1 else ''}.")
+    return 0
+
+
+def _datamap(args: argparse.Namespace) -> int:
+    """`datamap RUN`: the likely mislabelled training images of a recorded run, from its dynamics.npz."""
+    from fmnist_gui.data import CLASS_NAMES
+    from fmnist_gui.dynamics import example_statistics, likely_mislabelled
+    from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.runs import default_runs_dir, find_run, read_dynamics
+    from fmnist_gui.safe_text import printable
+
+    folder = find_run(default_runs_dir(args.runs_dir), args.run)
+    dynamics = read_dynamics(folder)
+    if dynamics is None or not dynamics.epoch_count:
+        raise UserFacingError(f"Run {printable(folder.name)} has no training dynamics: it finished no epoch, "
+                              "or was recorded by a version that did not keep them.")
+    stats = example_statistics(dynamics.train_probability, dynamics.train_predicted, dynamics.train_labels)
+    suspects = likely_mislabelled(dynamics.train_probability, dynamics.train_predicted, dynamics.train_labels,
+                                  stats, top=args.top)
+    if args.json:
+        print(json.dumps({"schema": JSON_SCHEMA, "run": str(folder), "epochs": dynamics.epoch_count,
+                          "train_size": dynamics.train_size, "suspects": [
+                              {"index": s.index, "given": CLASS_NAMES[s.given], "predicted": CLASS_NAMES[s.predicted],
+                               "confidence": round(s.confidence, 4), "variability": round(s.variability, 4),
+                               "forgetting": s.forgetting, "agreement": round(s.agreement, 4), "score": round(s.score, 4)}
+                              for s in suspects]}))
+        return 0
+    print(f"{printable(folder.name)}: {len(suspects)} likely mislabelled training image{'s' if len(suspects) != 1 else ''} "
+          f"of {dynamics.train_size:,}, from {dynamics.epoch_count} epoch{'s' if dynamics.epoch_count != 1 else ''}")
+    if not suspects:
+        return 0
+    rows = [("INDEX", "GIVEN", "PREDICTED", "CONFIDENCE", "VARIABILITY", "FORGOTTEN")]
+    rows += [(str(s.index), CLASS_NAMES[s.given], CLASS_NAMES[s.predicted], f"{s.confidence:.3f}", f"{s.variability:.3f}",
+              str(s.forgetting)) for s in suspects]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     return 0
 
 

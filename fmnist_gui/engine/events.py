@@ -47,6 +47,18 @@ class BatchRecord:
     elapsed: float  # seconds of training in this run, pauses excluded
 
 
+NOT_SEEN = 255  # the predicted class of an image a run has not trained on in an epoch
+
+
+@dataclass(frozen=True)
+class EpochDynamics:
+    """One epoch's per-example record of the training set, indexed by position in the set."""
+
+    epoch: int
+    label_probability: np.ndarray  # (N,) float16: the probability given to the image's label; NaN where not seen
+    predicted: np.ndarray  # (N,) uint8: the predicted class; NOT_SEEN where not seen
+
+
 @dataclass(frozen=True)
 class EpochRecord:
     epoch: int
@@ -63,6 +75,9 @@ class EpochRecord:
     lr: float
     seconds: float  # this epoch, evaluation included
     elapsed: float  # this run so far
+    # Each training image's probability of its label and predicted class in this epoch (None in
+    # records made elsewhere than the trainer); images a resumed run trained before it started are unseen.
+    train_dynamics: EpochDynamics | None = None
 
     @property
     def sample_probabilities(self) -> np.ndarray:

@@ -22,7 +22,8 @@ from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine.augment import augment_batch
 from fmnist_gui.engine.callbacks import Callback, CallbackList
 from fmnist_gui.engine.evaluation import evaluate, to_input
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine.events import BatchRecord, EpochDynamics, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine.example_tracker import ExampleTracker
 from fmnist_gui.engine.optim import build_optimization
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
@@ -87,6 +88,7 @@ class _Setup:
     std: float
     batches: int
     channels_last: bool
+    tracker: ExampleTracker
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class Trainer:
         self.report_interval = report_interval
         self.control = RunControl()
         self.model: nn.Module | None = None
+        # The per-example record of the epoch a stop interrupted, for a recorder to keep until the run resumes.
+        self.unfinished_dynamics: EpochDynamics | None = None
         self._snapshot_lock = threading.Lock()
         self._snapshot: Checkpoint | None = resume_from
         self._best: Checkpoint | None = resume_from if resume_from is not None and resume_from.history else None
@@ -198,7 +202,8 @@ class Trainer:
         batches = math.ceil(train_size / config.batch_size)
         first_epoch = self._first_epoch = self._epochs_done + 1
         optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
-        run = _Setup(model, optimizer, scheduler, data, mean, std, batches, has_convolutions(model))
+        run = _Setup(model, optimizer, scheduler, data, mean, std, batches, has_convolutions(model),
+                     ExampleTracker(train_size, device))
         self._step = self.resume_from.step if self.resume_from else 0
         samples = sample_indices(test_size, config.seed)
         if self._snapshot is None:
@@ -215,6 +220,7 @@ class Trainer:
             trained = self._train_epoch(run, epoch, first_batch=done_in_epoch + 1 if epoch == first_epoch else 1)
             if not trained.finished:
                 self._take_snapshot(run)
+                self.unfinished_dynamics = run.tracker.read(epoch)
                 return FinishReason.STOPPED, f"Stopped by request during epoch {epoch}; the weights trained so far are kept."
             evaluation = evaluate(model, data.test_images, data.test_labels, mean, std)
             if not math.isfinite(evaluation.loss):
@@ -237,6 +243,7 @@ class Trainer:
                 lr=_current_lr(optimizer),
                 seconds=seconds,
                 elapsed=self._clock.elapsed(self._paused_seconds),
+                train_dynamics=run.tracker.read(epoch),
             )
             self.history.append(record.summary())
             self._take_snapshot(run)
@@ -254,6 +261,7 @@ class Trainer:
         """
         config, data, model, optimizer = self.config, run.data, run.model, run.optimizer
         model.train()
+        run.tracker.clear()
         device = data.train_images.device
         shuffle = torch.Generator().manual_seed(_epoch_seed(config.seed, epoch))
         order = torch.randperm(len(data.train_labels), generator=shuffle).to(device)
@@ -292,7 +300,9 @@ class Trainer:
             detached = loss.detach() * size
             epoch_loss += detached
             window_loss += detached
-            correct += (logits.detach().argmax(dim=1) == labels).sum()
+            predicted = logits.detach().argmax(dim=1)
+            correct += (predicted == labels).sum()
+            run.tracker.record(index, logits.detach(), labels, predicted)
             seen += size
             window_seen += size
             now = time.monotonic()

@@ -21,7 +21,8 @@ from fmnist_gui import checks
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.engine.events import EpochSummary
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, RUN_JSON, run_folder_of
+from fmnist_gui.dynamics import TrainingDynamics, load_dynamics
+from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, DYNAMICS, METRICS_CSV, RUN_JSON, run_folder_of
 from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, parse_batches, parse_confusion, parse_metrics
 from fmnist_gui.safe_text import printable
 
@@ -71,6 +72,13 @@ def read_run(folder: Path) -> RunInfo:
     except RunDamaged as exc:
         return run_info(folder, raw, [], damage=str(exc))
     return run_info(folder, raw, epochs)
+
+
+def read_dynamics(folder: Path) -> TrainingDynamics | None:
+    """The run's per-image training dynamics; None when it has none (recorded before they were, or
+    no epoch finished yet); DynamicsDamaged when the file cannot be read."""
+    path = Path(folder) / DYNAMICS
+    return load_dynamics(path) if path.is_file() else None
 
 
 def list_runs(runs_dir: Path) -> list[RunInfo]:

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from fmnist_gui import atomic
 from fmnist_gui.checkpoint import Checkpoint, CheckpointError, library_versions, save_checkpoint
+from fmnist_gui.dynamics import DynamicsDamaged, TrainingDynamics, load_dynamics, save_dynamics
 from fmnist_gui.engine.callbacks import Callback
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, RunFinished, RunStarted
 from fmnist_gui.errors import UserFacingError
@@ -59,6 +60,7 @@ class RunRecorder(Callback):
         self._events: tensorboard.EventWriter | None = None  # when the tensorboard package is installed
         self._meta: dict[str, Any] = {}
         self._history: list[EpochSummary] = []
+        self._dynamics: TrainingDynamics | None = None  # None when the trainer is unknown
         self._last_step = -1  # the step of the checkpoint in last.pt
         self._base_duration = 0.0  # seconds trained in the folder's earlier sessions
         self._flushed = self._heartbeat = 0.0
@@ -110,6 +112,9 @@ class RunRecorder(Callback):
             self._sync(name)
         if self._events is not None:
             self._events.epoch(summary)
+        if self._dynamics is not None and record.train_dynamics is not None:
+            self._dynamics = self._dynamics.with_epoch(record.train_dynamics, record.test_probabilities)
+            self._save_dynamics()
         checkpoint = self._trainer.checkpoint() if self._trainer is not None else None
         if checkpoint is not None and checkpoint.epoch == summary.epoch:
             self._save_snapshot(checkpoint)
@@ -126,6 +131,10 @@ class RunRecorder(Callback):
         checkpoint = self._trainer.checkpoint() if self._trainer is not None else None
         if checkpoint is not None and checkpoint.trained and checkpoint.step != self._last_step:
             self._save_last(checkpoint)  # stopped mid-epoch: its batch position is in the step
+        unfinished = self._trainer.unfinished_dynamics if self._trainer is not None else None
+        if self._dynamics is not None and unfinished is not None:
+            self._dynamics = self._dynamics.with_unfinished(unfinished)
+            self._save_dynamics()
         self._update(status=result.reason.value, message=result.message, finished=_now(),
                      duration=self._base_duration + result.elapsed)
 
@@ -138,6 +147,7 @@ class RunRecorder(Callback):
             if self.name:
                 rename_run(self.folder, self.name)
             self._rewrite_tables(start)
+            self._dynamics = self._earlier_dynamics(self.folder, start, keep_unfinished=True)
         else:
             self.folder = layout.create_run_folder(self.runs_dir, run.config.model)
             self._meta = self._new_meta(run, start)
@@ -145,6 +155,10 @@ class RunRecorder(Callback):
             self._rewrite_tables(start)
             if start is not None and start.trained:
                 self._seed_checkpoints(start)
+            parent = layout.run_folder_of(self.resume) if self.resume is not None else None
+            self._dynamics = self._earlier_dynamics(parent, start, keep_unfinished=False)
+            if self._dynamics is not None and self._dynamics.epoch_count:
+                self._save_dynamics()
         self._meta.update(status="running", message="", pid=os.getpid(), pid_start=process_start(os.getpid()),
                           host=socket.gethostname(), config=run.config.to_dict(), device=run.device_name,
                           epochs_asked=run.config.epochs, versions=dict(library_versions()))
@@ -152,6 +166,33 @@ class RunRecorder(Callback):
         self._write_run_json()
         for name in (METRICS_CSV, BATCHES_CSV, CONFUSION_JSONL):
             self._files[name] = open(self.folder / name, "a", encoding="utf-8")
+
+    def _earlier_dynamics(self, folder: Path | None, start: Checkpoint | None, keep_unfinished: bool) -> TrainingDynamics | None:
+        """The dynamics this run goes on from: the resumed folder's up to where it starts, else none yet."""
+        if self._trainer is None:
+            return None
+        data = self._trainer.data
+        empty = TrainingDynamics.empty(data.train_labels.cpu().numpy(), data.test_labels.cpu().numpy())
+        path = folder / layout.DYNAMICS if folder is not None else None
+        if start is None or path is None or not path.exists():
+            return empty
+        try:
+            earlier = load_dynamics(path)
+        except DynamicsDamaged as exc:
+            self._warn(f"The training dynamics of {printable(folder.name)} are not continued ({exc})")
+            return empty
+        if not earlier.matches(empty.train_labels, empty.test_labels):
+            self._warn(f"The training dynamics of {printable(folder.name)} are of other data; this run's start anew.")
+            return empty
+        earlier = earlier.until(start.epoch)
+        return earlier if keep_unfinished else earlier.with_unfinished(None)
+
+    def _save_dynamics(self) -> None:
+        assert self.folder is not None and self._dynamics is not None
+        try:
+            save_dynamics(self._dynamics, self.folder / layout.DYNAMICS)
+        except (OSError, UserFacingError) as exc:
+            self._warn(f"{layout.DYNAMICS} of run {self.folder.name} could not be written ({_reason(exc)}); training goes on.")
 
     def _continuable(self, start: Checkpoint | None) -> tuple[Path, dict[str, Any]] | None:
         """The resumed run's folder and run.json when the run goes on from the folder's latest state."""
