@@ -161,3 +161,22 @@ def _most_predicted_other_class(predicted: np.ndarray, labels: np.ndarray) -> tu
 def _nan_mean(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     total = np.nansum(values, axis=0)
     return np.where(counts > 0, total / np.maximum(counts, 1), np.nan).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class DynamicsSummary:
+    """Everything the views show, derived once per change of the dynamics (off the GUI thread)."""
+
+    statistics: ExampleStatistics
+    suspects: tuple[Suspect, ...]  # most suspicious first, at most SUSPECTS_KEPT
+    forgetting_per_class: np.ndarray  # (10,) int64
+    epochs: int
+
+
+SUSPECTS_KEPT = 1000
+
+
+def summarize(probability: np.ndarray, predicted: np.ndarray, labels: np.ndarray) -> DynamicsSummary:
+    stats = example_statistics(probability, predicted, labels)
+    suspects = likely_mislabelled(probability, predicted, labels, stats, top=SUSPECTS_KEPT)
+    return DynamicsSummary(stats, tuple(suspects), forgetting_by_class(stats.forgetting, labels), len(probability))
