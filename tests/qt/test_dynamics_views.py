@@ -97,6 +97,15 @@ def test_suspects_list_the_mislabelled_images_most_suspicious_first(harness):
     assert history.tolist() == pytest.approx([0.05] * EPOCHS, abs=1e-3) and len(marks) == 0
 
 
+def test_a_run_without_suspects_says_so(harness):
+    d = harness.dynamics
+    predicted = np.tile(d.train_labels, (EPOCHS, 1))
+    harness.model.set_dynamics(d, summarize(d.train_probability, predicted, d.train_labels), "run Clean")
+    view = harness.views.suspects
+    assert view.listed.tolist() == [] and not view.export_button.isEnabled()
+    assert view.caption.text().startswith("No training image looks mislabelled (run Clean, 4 epochs)")
+
+
 def test_a_click_on_a_header_sorts_and_the_filter_keeps_one_label(harness):
     harness.load()
     view = harness.views.suspects

@@ -226,8 +226,8 @@ class SuspectsView(RedrawWhenShown, QWidget):
         and what the list is of ("this run, 3 epochs")."""
         self._suspects = None if suspects is None else tuple(suspects)
         count = 0 if suspects is None else len(self._suspects)
-        self._histories = (np.zeros((count, 0), dtype=np.float32) if histories is None
-                           else np.asarray(histories, dtype=np.float32).reshape(count, -1))
+        self._histories = (np.zeros((count, 0), dtype=np.float32) if histories is None or count == 0
+                           else np.asarray(histories, dtype=np.float32))
         self._forgotten = list(forgotten) if len(forgotten) == count else [np.zeros(0, dtype=np.int64)] * count
         self._images, self._train_size, self._about = images, train_size, about
         self.refresh()
