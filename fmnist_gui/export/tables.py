@@ -32,7 +32,7 @@ def write_metrics_csv(
     Metrics are EPOCH_METRICS then `accuracy_<class>` per class (accuracies in percent); a class
     without test images has an empty value. Written atomically.
     """
-    return save_text(path, _csv_text([METRICS_HEADER, *metrics_rows(runs, class_names)]))
+    return save_text(path, csv_text([METRICS_HEADER, *metrics_rows(runs, class_names)]))
 
 
 def metrics_rows(runs: Sequence[tuple[str, Sequence[EpochSummary]]], class_names: Sequence[str] = CLASS_NAMES) -> Iterator[tuple[str, ...]]:
@@ -55,7 +55,7 @@ def write_confusion_csv(confusion: np.ndarray, class_names: Sequence[str], path:
         raise ValueError(f"a confusion matrix for {len(class_names)} classes must be square, not {matrix.shape}")
     names = [spreadsheet_text(name) for name in class_names]
     rows = [(CONFUSION_CORNER, *names), *((name, *(str(int(n)) for n in row)) for name, row in zip(names, matrix))]
-    return save_text(path, _csv_text(rows))
+    return save_text(path, csv_text(rows))
 
 
 def spreadsheet_text(text: object) -> str:
@@ -69,7 +69,7 @@ def _number(value: float) -> str:
     return "" if isinstance(value, float) and math.isnan(value) else repr(float(value))
 
 
-def _csv_text(rows: Sequence[Sequence[str]] | Iterator[Sequence[str]]) -> str:
+def csv_text(rows: Sequence[Sequence[str]] | Iterator[Sequence[str]]) -> str:
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()
