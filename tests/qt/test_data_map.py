@@ -47,7 +47,7 @@ def data_map(qtbot):
 
 
 def drawn_points(view: DataMapView) -> int:
-    return sum(len(item.data) for item in view.bins)
+    return sum(len(item) for item in view.bins)
 
 
 def test_every_image_is_one_point_in_the_bin_of_its_correctness(data_map):
@@ -55,7 +55,7 @@ def test_every_image_is_one_point_in_the_bin_of_its_correctness(data_map):
     assert drawn_points(data_map) == len(stats.confidence) == 400
     bins = correctness_bins(stats.correctness)
     for number, item in enumerate(data_map.bins):
-        assert len(item.data) == int((bins == number).sum())
+        assert len(item) == int((bins == number).sum())
     assert "4 epochs of a made-up run; 400 images" in data_map.caption.text()
 
 

@@ -1,8 +1,8 @@
 """The data map: every training image placed by how steadily (x) and how confidently (y) it was learned.
 
 Dataset Cartography's picture of a training set, drawn from `DynamicsModel.summary`. One
-pixel-mode scatter item per correctness bin, each with one brush, filled with numpy arrays:
-60,000 points pan and zoom without a Python object per point. Hovering shows an image and its
+point cloud per correctness bin, each of one colour, filled with numpy arrays: 60,000 points
+fill, pan and zoom without a Python object per point. Hovering shows an image and its
 numbers, a click inspects it, a rectangle (Select, or Shift+drag) lists its images below.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QPixmap
 from PySide6.QtWidgets import (QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -19,11 +19,12 @@ from fmnist_gui.dynamics.derive import AMBIGUOUS_VARIABILITY, EASY_CONFIDENCE, R
 from fmnist_gui.qt.dynamics_model import DynamicsModel
 from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.views.gallery import ImageGallery, class_filter
+from fmnist_gui.qt.views.point_cloud import PointCloud
 from fmnist_gui.qt.views.widgets import gray_to_qimage
 
 # Share of its epochs an image was predicted as labelled: upper edges of the colour bins (the last is "always").
 BIN_EDGES = (0.2, 0.4, 0.6, 0.8, 1.0)
-BIN_NAMES = ("under 20%", "20–39%", "40–59%", "60–79%", "80–99%", "100%")
+BIN_NAMES = ("0–19%", "20–39%", "40–59%", "60–79%", "80–99%", "100%")
 # Red (rarely right) through amber and green to blue (always right); dark enough on white.
 BIN_COLORS = ((214, 39, 40), (245, 124, 0), (205, 160, 0), (110, 170, 50), (0, 150, 136), (40, 90, 190))
 POINT_ALPHA = 150  # dense regions read as darker
@@ -131,14 +132,14 @@ class DataMapView(QWidget):
         self.view_box = _SelectingViewBox()
         self.plot_widget = pg.PlotWidget(viewBox=self.view_box, background="w")
         self.plot = self.plot_widget.getPlotItem()
-        self.plot.setLabel("bottom", "variability: how much the label's probability swings between epochs")
+        self.plot.setLabel("bottom", "variability: spread of the label's probability")
         self.plot.setLabel("left", "confidence: mean probability of the label")
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for axis in ("bottom", "left"):
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)  # "0.25", not "250 (x0.001)"
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.view_box.setLimits(xMin=-0.05, xMax=0.6, yMin=-0.05, yMax=1.05)
-        self.bins = [pg.ScatterPlotItem(pxMode=True, size=POINT_SIZE, pen=None, brush=pg.mkBrush(*color, POINT_ALPHA),
-                                        antialias=False, hoverable=False) for color in BIN_COLORS]
+        self.bins = [PointCloud(QColor(*color, POINT_ALPHA), POINT_SIZE) for color in BIN_COLORS]
         for number, item in enumerate(self.bins):
             item.setZValue(len(self.bins) - number)  # the rarely-right few on top of the always-right many
             self.plot.addItem(item)
@@ -147,6 +148,7 @@ class DataMapView(QWidget):
         self.plot.addItem(self.hover_marker)
         self._add_regions()
         self.legend = QLabel(self._legend_text())
+        self.legend.setToolTip("The colour of a point: in how many of the epochs it was seen in the model predicted its label")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
         self.hover_card = _HoverCard(self.plot_widget)
@@ -175,8 +177,9 @@ class DataMapView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.pages)
         splitter.addWidget(selection_page)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
+        self.gallery.setMinimumHeight(self.gallery.gridSize().height() + 8)  # one whole row at least
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -329,9 +332,9 @@ class DataMapView(QWidget):
 
     @staticmethod
     def _legend_text() -> str:
-        swatches = "&nbsp;&nbsp;".join(f"<span style='color: rgb{color}; font-size: large;'>■</span>&nbsp;{name}"
-                                       for color, name in zip(BIN_COLORS, BIN_NAMES))
-        return f"Share of its epochs an image was predicted as labelled: {swatches}"
+        swatches = " ".join(f"<span style='white-space: nowrap;'><span style='color: rgb{color}; font-size: large;'>■</span>"
+                            f"&nbsp;{name}</span>&nbsp;" for color, name in zip(BIN_COLORS, BIN_NAMES))
+        return f"Epochs predicted as labelled: {swatches}"
 
     # Hovering
     def _on_mouse_moved(self, scene_position: QPointF) -> None:
