@@ -10,6 +10,7 @@ per frame; a smooth pan wants well under 16 ms.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import time
@@ -78,6 +79,8 @@ def main() -> None:
 
     box = view.view_box
     pans, zooms, hovers = [], [], []
+    full_collections = []  # a full garbage collection of the process (torch is loaded) shows as one slow frame
+    gc.callbacks.append(lambda phase, info: phase == "stop" and info["generation"] == 2 and full_collections.append(1))
     for frame in range(args.frames):  # pan across the map at the full zoom
         shift = 0.1 * np.sin(frame / 6)
         pans.append(timed(lambda: (box.setRange(xRange=(shift, shift + 0.4), yRange=(0, 1), padding=0), view.plot_widget.grab())))
@@ -92,6 +95,7 @@ def main() -> None:
     report("pan: setRange + repaint", pans)
     report("zoom: setRange + repaint", zooms)
     report("hover: nearest point + card", hovers)
+    print(f"full garbage collections during the frames: {len(full_collections)} (each makes one frame slow)")
 
 
 if __name__ == "__main__":

@@ -98,7 +98,6 @@ def shoot(args: argparse.Namespace, checkpoint: Path) -> int:
         from PySide6.QtCore import QRectF
 
         view = window.data_map
-        view._hide_hover()
         view.select_rectangle(QRectF(0.0, 0.0, 0.2, 0.3))
         return 800
 

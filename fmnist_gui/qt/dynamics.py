@@ -152,7 +152,6 @@ class DynamicsController(QObject):
         source = f"run “{name}”"
         if dynamics is None:
             self.reporter.note(f"The {source} has no training dynamics recorded yet, so there is no data map for it.")
-            dynamics = None
         elif labels is None or not dynamics.matches(*labels):
             self.reporter.note(f"The training dynamics of the {source} are of other data than the loaded "
                                "Fashion-MNIST; the data map does not show them.")
