@@ -33,6 +33,7 @@ DOCKS: tuple[DockInfo, ...] = (
     DockInfo("per_class", "Per class", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("mistakes", "Mistakes", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("browser", "Browse", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("data_map", "Data map", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("suspects", "Suspects", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("forgetting", "Forgetting", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("inspector", "Inspect", Area.RightDockWidgetArea, tab_with="samples"),

@@ -29,6 +29,7 @@ class RunFollowing(QObject):
     """Polls one run folder on the inference worker and shows what was added: curves, status, the newest model."""
 
     started = Signal(object)  # Path of the followed folder
+    epoch_added = Signal(int)  # the newest epoch the followed run finished
     ended = Signal()
 
     def __init__(self, plots: TrainingPlots, status: RunStatusBar, analysis: AnalysisController,
@@ -108,6 +109,7 @@ class RunFollowing(QObject):
             self._redraw()
         if self._epochs and self._epochs[-1].epoch > self._shown_epoch:
             self._show_newest_model()
+            self.epoch_added.emit(self._shown_epoch)
 
     def _redraw(self) -> None:
         if self._epochs and self._epochs[-1].epoch > 0 and self._epochs[-1].step > 0:

@@ -19,6 +19,7 @@ from fmnist_gui.qt.analysis import AnalysisController, AnalysisViews
 from fmnist_gui.qt.dataset import DataSource, missing_data_banner
 from fmnist_gui.qt.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
 from fmnist_gui.qt.document import ModelDocument
+from fmnist_gui.qt.dynamics import DynamicsController
 from fmnist_gui.qt.dynamics_model import DynamicsModel
 from fmnist_gui.qt.dynamics_panels import DynamicsPanels, DynamicsViews
 from fmnist_gui.qt.epochs import EpochBrowsing
@@ -36,6 +37,7 @@ from fmnist_gui.qt.settings import Settings
 from fmnist_gui.qt.tasks import BackgroundWork
 from fmnist_gui.qt.training import TrainingController
 from fmnist_gui.qt.views.controls import ControlsPanel
+from fmnist_gui.qt.views.data_map import DataMapView
 from fmnist_gui.qt.views.log_pane import LogPane
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.run_status import RunStatusBar
@@ -64,10 +66,11 @@ class MainWindow(QMainWindow):
         self.data_banner = missing_data_banner()
         self.views = AnalysisViews(self.predictions)
         self.runs_view, self.timeline = RunsView(), EpochTimeline()
+        self.data_map = DataMapView(self.predictions, self.dynamics_model)
         self.dynamics_views = DynamicsViews(self.predictions.class_names)
         self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
-                                        "log": self.log, "runs": self.runs_view, "timeline": self.timeline, **vars(self.views),
-                                        **vars(self.dynamics_views)})
+                                        "log": self.log, "runs": self.runs_view, "timeline": self.timeline,
+                                        "data_map": self.data_map, **vars(self.views), **vars(self.dynamics_views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
         self.data_source = DataSource(self.inference, self.predictions, self.data_banner, self.reporter, self.settings,
@@ -83,6 +86,8 @@ class MainWindow(QMainWindow):
                                            lambda: self.data_source.data, self.files.may_discard, lambda: self.runs.runs_dir)
         self.following = RunFollowing(self.plots, self.status, self.analysis, self.inference, self.reporter, self.document,
                                       self.files.may_discard, self)
+        self.dynamics = DynamicsController(self.dynamics_model, self.data_map, self.session, self.document, self.following,
+                                           self.timeline, self.analysis, self.inference, self.reporter, self.docks, self)
         self.dynamics_panels = DynamicsPanels(self.dynamics_views, self.dynamics_model, self.predictions, self.analysis.inspect,
                                               lambda key: raise_dock(self.docks, key), self.reporter, self.settings, self)
         self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QPixmap
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QKeyEvent, QPixmap
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QMenu, QVBoxLayout, QWidget
 
 from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
 from fmnist_gui.qt.predictions import Predictions, Split
@@ -79,10 +79,14 @@ class GalleryModel(QAbstractListModel):
         return pixmap
 
 
+PIN_TEXT = "Pin to the Pinned panel"
+
+
 class ImageGallery(QListView):
-    """Thumbnails in a grid with a caption each; a click or Enter reports the row."""
+    """Thumbnails in a grid with a caption each; a click or Enter reports the row; right-click or P pins it."""
 
     row_activated = Signal(int)  # row in the model
+    pin_requested = Signal(str, int)  # split name, dataset index
 
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +110,28 @@ class ImageGallery(QListView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows wrap; cells share the width
         self.clicked.connect(self._on_index_chosen)
         self.activated.connect(self._on_index_chosen)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu)
+
+    def pin_row(self, row: int) -> None:
+        """Ask for the image of `row` to be pinned (to follow it epoch by epoch in the Pinned panel)."""
+        model = self.gallery_model
+        if model.split is not None and 0 <= row < len(model.indices):
+            self.pin_requested.emit(model.split.name, int(model.indices[row]))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_P and not event.modifiers() and self.currentIndex().isValid():
+            self.pin_row(self.currentIndex().row())
+        else:
+            super().keyPressEvent(event)
+
+    def _on_context_menu(self, position) -> None:  # noqa: ANN001 - a QPoint
+        index = self.indexAt(position)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.addAction(f"{PIN_TEXT}\tP", lambda: self.pin_row(index.row()))
+        menu.exec(self.viewport().mapToGlobal(position))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """As many columns as fit, each widened to share the row: no empty strip at the right."""
@@ -137,11 +163,13 @@ class _GalleryPanel(QWidget):
     """A caption, a row of filters and a gallery; subclasses decide which images to list."""
 
     image_chosen = Signal(str, object, int)  # split name, dataset indices listed, position chosen
+    pin_requested = Signal(str, int)  # split name, dataset index
 
     def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.predictions = predictions
         self.gallery = ImageGallery(predictions.class_names)
+        self.gallery.pin_requested.connect(self.pin_requested)
         self._shown, self._stale = True, False
         self.caption = QLabel()
         self.caption.setWordWrap(True)

@@ -59,6 +59,7 @@ class InspectorView(QWidget):
     """Shows one image of a list it is given; arrow keys step through the list."""
 
     explanation_wanted = Signal(object, object)  # tag, (28, 28) uint8 image
+    pin_requested = Signal(str, int)  # split name, dataset index
 
     def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,10 +92,14 @@ class InspectorView(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.position_label = QLabel()
         self.position_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.setToolTip("Follow this image epoch by epoch in the Pinned panel (P)")
+        self.pin_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         navigation = QHBoxLayout()
         navigation.addWidget(self.previous_button)
         navigation.addWidget(self.position_label, 1)
+        navigation.addWidget(self.pin_button)
         navigation.addWidget(self.next_button)
         self.image_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout = QVBoxLayout(self)
@@ -109,6 +114,7 @@ class InspectorView(QWidget):
         self.overlay_toggle.toggled.connect(self.image_view.set_overlay_visible)
         self.previous_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
+        self.pin_button.clicked.connect(self._pin_current)
         predictions.results_changed.connect(self._on_results_changed)
         self._update_navigation()
 
@@ -197,6 +203,12 @@ class InspectorView(QWidget):
         self.previous_button.setEnabled(count > 0 and self.position > 0)
         self.next_button.setEnabled(count > 0 and self.position < count - 1)
         self.position_label.setText(f"{self.position + 1:,} of {count:,}" if count else "")
+        self.pin_button.setEnabled(count > 0)
+
+    def _pin_current(self) -> None:
+        index = self.current_index
+        if index is not None:
+            self.pin_requested.emit(self.split_name, index)
 
     def _on_results_changed(self) -> None:
         if len(self.indices):
@@ -211,6 +223,8 @@ class InspectorView(QWidget):
             self.step(-len(self.indices))
         elif event.key() == Qt.Key.Key_End:
             self.step(len(self.indices))
+        elif event.key() == Qt.Key.Key_P:
+            self._pin_current()
         else:
             super().keyPressEvent(event)
 
