@@ -4,7 +4,8 @@
     by a no-op), interleaved and alternating which goes first; medians of the epoch times
     (evaluation included), so a busy machine shifts both alike.
 (b) The per-batch record alone, timed over a full epoch's batches, against the median training
-    step time of the same model: the steadier figure on a noisy machine.
+    step time of the same model: the steadier figure on a noisy machine; and the epoch-end read
+    that turns the kept logits into every image's probability and class.
 (c) What the run folder adds at an epoch's end: appending the row and writing dynamics.npz
     atomically, for a run of --epochs epochs.
 Usage: python packaging/dynamics_overhead.py [--preset default] [--repeats 3] [--epochs 50]
@@ -58,7 +59,7 @@ def per_batch(config, data) -> tuple[float, float]:
     spec = get_model_spec(config.model)
     model = spec.create(torch.device("cpu"))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr)
-    tracker = ExampleTracker(len(data.train_labels), torch.device("cpu"))
+    tracker = ExampleTracker(data.train_labels)
     order = torch.randperm(len(data.train_labels))
     steps, records = [], []
     for start in range(0, len(order), config.batch_size):
@@ -70,13 +71,14 @@ def per_batch(config, data) -> tuple[float, float]:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        predicted = logits.detach().argmax(dim=1)
         middle = time.perf_counter()
-        tracker.record(index, logits.detach(), labels, predicted)
+        tracker.record(index, logits.detach())
         ended = time.perf_counter()
         steps.append(middle - began)
         records.append(ended - middle)
-    return statistics.median(steps), statistics.median(records)
+    began = time.perf_counter()
+    tracker.read(1)
+    return statistics.median(steps), statistics.median(records), time.perf_counter() - began
 
 
 def epoch_end_seconds(size: int, test_size: int, epochs: int) -> float:
@@ -110,9 +112,11 @@ def main() -> int:
             (on if recording else off).append(epoch_seconds(config, data, recording))
     on_median, off_median = statistics.median(on), statistics.median(off)
     print(f"(a) epoch with recording {on_median:.2f} s, without {off_median:.2f} s (medians of {args.repeats}): "
-          f"{100 * (on_median / off_median - 1):+.2f}%")
-    step, record = per_batch(config, data)
-    print(f"(b) per batch: training step {1000 * step:.2f} ms, record {1000 * record:.3f} ms = {100 * record / step:.2f}% of a step")
+          f"{100 * (on_median / off_median - 1):+.2f}%; with {', '.join(f'{t:.2f}' for t in on)}; "
+          f"without {', '.join(f'{t:.2f}' for t in off)}")
+    step, record, read = per_batch(config, data)
+    print(f"(b) per batch: training step {1000 * step:.2f} ms, record {1000 * record:.3f} ms = {100 * record / step:.2f}% of a step; "
+          f"reading the epoch's record for all images {1000 * read:.1f} ms")
     end = epoch_end_seconds(len(data.train_labels), len(data.test_labels), args.epochs)
     print(f"(c) at the end of epoch {args.epochs}: append and write dynamics.npz {1000 * end:.0f} ms "
           f"= {100 * end / off_median:.2f}% of an epoch")

@@ -103,8 +103,11 @@ def shoot(args: argparse.Namespace, checkpoint: Path) -> int:
 
     def pin_suspects() -> None:
         summary = window.dynamics_model.summary
-        for suspect in summary.suspects[:PINS]:
-            window.dynamics.pin("train", suspect.index)
+        # Two suspects (never learned) and two images the model learned, forgot and learned again.
+        forgotten = np.flatnonzero(summary.statistics.forgetting > 0)
+        relearned = [int(i) for i in forgotten if summary.statistics.correctness[i] > 0.5][: PINS // 2]
+        for index in [s.index for s in summary.suspects[: PINS - len(relearned)]] + relearned:
+            window.dynamics.pin("train", index)
 
     def other_docks() -> None:
         for key in OTHER_DOCKS:

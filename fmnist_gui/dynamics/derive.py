@@ -169,6 +169,7 @@ class DynamicsSummary:
 
     statistics: ExampleStatistics
     suspects: tuple[Suspect, ...]  # most suspicious first, at most SUSPECTS_KEPT
+    suspect_count: int  # how many images the finder names in all
     forgetting_per_class: np.ndarray  # (10,) int64
     epochs: int
 
@@ -178,5 +179,6 @@ SUSPECTS_KEPT = 1000
 
 def summarize(probability: np.ndarray, predicted: np.ndarray, labels: np.ndarray) -> DynamicsSummary:
     stats = example_statistics(probability, predicted, labels)
-    suspects = likely_mislabelled(probability, predicted, labels, stats, top=SUSPECTS_KEPT)
-    return DynamicsSummary(stats, tuple(suspects), forgetting_by_class(stats.forgetting, labels), len(probability))
+    suspects = likely_mislabelled(probability, predicted, labels, stats)
+    return DynamicsSummary(stats, tuple(suspects[:SUSPECTS_KEPT]), len(suspects), forgetting_by_class(stats.forgetting, labels),
+                           len(probability))

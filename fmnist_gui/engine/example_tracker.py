@@ -1,8 +1,10 @@
-"""Per-example training dynamics of one epoch, filled from the logits the training step computed anyway.
+"""Per-example training dynamics of one epoch, from the logits the training step computed anyway.
 
 For every training image, by its position in the training set (not in the batch order): the
 probability the model gave its label and the class it predicted, at the batch that trained on
-it. Kept on the training device and read back once an epoch, so the loop never waits for it.
+it. Each batch only copies its logits into a buffer on the training device (one small op, the
+loop never waits); the probabilities and classes are worked out for the whole set at once when
+the epoch is read.
 """
 
 from __future__ import annotations
@@ -13,21 +15,29 @@ from fmnist_gui.engine.events import NOT_SEEN, EpochDynamics
 
 
 class ExampleTracker:
-    def __init__(self, size: int, device: torch.device) -> None:
-        self.label_probability = torch.empty(size, dtype=torch.float16, device=device)
-        self.predicted = torch.empty(size, dtype=torch.uint8, device=device)
-        self.clear()
+    def __init__(self, labels: torch.Tensor) -> None:
+        self.labels = labels
+        self.logits = torch.empty(len(labels), 0, dtype=torch.float32, device=labels.device)  # sized by the first batch
 
     def clear(self) -> None:
-        self.label_probability.fill_(float("nan"))
-        self.predicted.fill_(NOT_SEEN)
+        self.logits.fill_(float("nan"))
 
     @torch.no_grad()
-    def record(self, index: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor, predicted: torch.Tensor) -> None:
-        """`logits` of the images at training-set positions `index`, their labels and argmax."""
-        log_probability = logits.float().log_softmax(dim=1).gather(1, labels.unsqueeze(1)).squeeze(1)
-        self.label_probability[index] = log_probability.exp().to(torch.float16)
-        self.predicted[index] = predicted.to(torch.uint8)
+    def record(self, index: torch.Tensor, logits: torch.Tensor) -> None:
+        """The (detached) `logits` of the images at training-set positions `index`."""
+        if self.logits.shape[1] != logits.shape[1]:
+            self.logits = torch.full((len(self.labels), logits.shape[1]), float("nan"), device=self.labels.device)
+        self.logits[index] = logits.float()
 
+    @torch.no_grad()
     def read(self, epoch: int) -> EpochDynamics:
-        return EpochDynamics(epoch, self.label_probability.cpu().numpy().copy(), self.predicted.cpu().numpy().copy())
+        if self.logits.shape[1] == 0:  # no batch trained this epoch
+            size = len(self.labels)
+            return EpochDynamics(epoch, torch.full((size,), float("nan"), dtype=torch.float16).numpy(),
+                                 torch.full((size,), NOT_SEEN, dtype=torch.uint8).numpy())
+        seen = ~torch.isnan(self.logits[:, 0])
+        logits = torch.nan_to_num(self.logits, nan=0.0)
+        probability = logits.log_softmax(dim=1).gather(1, self.labels.unsqueeze(1)).squeeze(1).exp()
+        probability = torch.where(seen, probability, torch.full_like(probability, float("nan")))
+        predicted = torch.where(seen, logits.argmax(dim=1), torch.full_like(self.labels, NOT_SEEN))
+        return EpochDynamics(epoch, probability.to(torch.float16).cpu().numpy(), predicted.to(torch.uint8).cpu().numpy())

@@ -203,7 +203,7 @@ class Trainer:
         first_epoch = self._first_epoch = self._epochs_done + 1
         optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
         run = _Setup(model, optimizer, scheduler, data, mean, std, batches, has_convolutions(model),
-                     ExampleTracker(train_size, device))
+                     ExampleTracker(data.train_labels))
         self._step = self.resume_from.step if self.resume_from else 0
         samples = sample_indices(test_size, config.seed)
         if self._snapshot is None:
@@ -300,9 +300,8 @@ class Trainer:
             detached = loss.detach() * size
             epoch_loss += detached
             window_loss += detached
-            predicted = logits.detach().argmax(dim=1)
-            correct += (predicted == labels).sum()
-            run.tracker.record(index, logits.detach(), labels, predicted)
+            correct += (logits.detach().argmax(dim=1) == labels).sum()
+            run.tracker.record(index, logits.detach())
             seen += size
             window_seen += size
             now = time.monotonic()

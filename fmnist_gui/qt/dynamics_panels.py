@@ -107,7 +107,7 @@ class DynamicsPanels(QObject):
         histories = dynamics.train_probability[:, positions].T.astype(np.float32)
         marks = forgetting_marks(dynamics.train_predicted[:, positions], dynamics.train_labels[positions])
         self.views.suspects.set_suspects(suspects, histories, marks, None if train is None else train.images,
-                                         dynamics.train_size, self._about())
+                                         dynamics.train_size, self._about(), found=summary.suspect_count)
         stats = summary.statistics
         totals = ForgettingTotals(int(np.isfinite(stats.confidence).sum()), int((stats.forgetting > 0).sum()),
                                   int(stats.never_learned.sum()), int(stats.unforgettable.sum()), summary.epochs)

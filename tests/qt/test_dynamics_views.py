@@ -97,6 +97,14 @@ def test_suspects_list_the_mislabelled_images_most_suspicious_first(harness):
     assert history.tolist() == pytest.approx([0.05] * EPOCHS, abs=1e-3) and len(marks) == 0
 
 
+def test_a_list_cut_to_the_most_suspicious_says_how_many_were_found(harness, monkeypatch):
+    monkeypatch.setattr("fmnist_gui.dynamics.derive.SUSPECTS_KEPT", 2)
+    harness.load()
+    view = harness.views.suspects
+    assert harness.model.summary.suspect_count == 5 and view.listed.tolist() == list(MISLABELLED[:2])
+    assert view.caption.text().startswith("The 2 most suspicious of 5 likely mislabelled images of 40 training images")
+
+
 def test_a_run_without_suspects_says_so(harness):
     d = harness.dynamics
     predicted = np.tile(d.train_labels, (EPOCHS, 1))

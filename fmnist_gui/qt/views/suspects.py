@@ -177,6 +177,7 @@ class SuspectsView(RedrawWhenShown, QWidget):
         self._forgotten: list[np.ndarray] = []
         self._images: np.ndarray | None = None
         self._train_size = 0
+        self._found = 0  # suspects the finder named, of which the list holds the most suspicious
         self._about = ""
         self.label_filter = class_filter("any", class_names, "Show only images with this label")
         self.export_button = QPushButton("Export CSV…")
@@ -220,7 +221,7 @@ class SuspectsView(RedrawWhenShown, QWidget):
 
     def set_suspects(self, suspects: Sequence[Suspect] | None, histories: np.ndarray | None = None,
                      forgotten: Sequence[np.ndarray] = (), images: np.ndarray | None = None, train_size: int = 0,
-                     about: str = "") -> None:
+                     about: str = "", found: int = 0) -> None:
         """The suspects (None: no dynamics), each one's (E,) probability history and forgetting epochs,
         the training images for thumbnails (None: not loaded), how many training images there are,
         and what the list is of ("this run, 3 epochs")."""
@@ -230,6 +231,7 @@ class SuspectsView(RedrawWhenShown, QWidget):
                            else np.asarray(histories, dtype=np.float32))
         self._forgotten = list(forgotten) if len(forgotten) == count else [np.zeros(0, dtype=np.int64)] * count
         self._images, self._train_size, self._about = images, train_size, about
+        self._found = max(found, len(suspects or ()))
         self.refresh()
 
     @property
@@ -258,6 +260,8 @@ class SuspectsView(RedrawWhenShown, QWidget):
                     "predicted as one other class.")
         of_class = f" labelled {self.class_names[label]}" if label >= 0 else ""
         listed = f"{shown:,} of {total:,}" if shown != total else f"{total:,}"
+        if self._found > total and label < 0:
+            listed = f"The {total:,} most suspicious of {self._found:,}"
         return (f"{listed} likely mislabelled images{of_class} of {self._train_size:,} training images{about}. "
                 "Double-click one to inspect it; right-click to pin it.")
 
