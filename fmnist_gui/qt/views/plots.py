@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from fmnist_gui.compare import OverlaySeries
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, HyperparameterChange
 
 TRAIN_COLOR = (33, 113, 181)
 TEST_COLOR = (230, 85, 13)
@@ -20,6 +20,7 @@ SMOOTHING = 0.1  # exponential moving average weight of each new batch report
 # Batch curves are redrawn at most this often: painting holds the GIL, which the training thread needs.
 REDRAW_INTERVAL_MS = 200
 # Overlaid runs: colours apart from the model on screen's blue and orange.
+CHANGE_COLOR = (106, 27, 154)  # a value changed while paused: purple, apart from the curves' colours
 OVERLAY_COLORS = ((46, 125, 50), (142, 36, 170), (0, 131, 143), (191, 54, 12), (93, 64, 55), (84, 110, 122),
                   (173, 20, 87), (130, 119, 23))
 
@@ -77,6 +78,43 @@ MIN_ACCURACY_SPAN = 5.0  # percentage points: noise on a flat run must not look 
 EMPTY_RANGES = {"loss": (0.0, 2.5), "accuracy": (0.0, 100.0), "lr": (-5.0, -1.0)}  # before any data (lr: log10)
 
 
+class ChangeMarkers:
+    """A labelled vertical line on each plot where values were changed while paused; changes made
+    at one pause share a line and a label ("lr 1e-3→3e-4, momentum 0.9→0.5")."""
+
+    def __init__(self, plots: Sequence[pg.PlotItem]) -> None:
+        self.plots = plots
+        self.lines: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._at: dict[int, tuple[list[str], list[pg.InfiniteLine]]] = {}  # step -> labels, one line per plot
+
+    def add(self, change: HyperparameterChange, x: float) -> None:
+        if change.step in self._at:
+            labels, lines = self._at[change.step]
+            labels.append(change.label)
+            for line in lines:
+                line.label.setFormat(", ".join(labels))
+            return
+        lines = []
+        for plot in self.plots:
+            line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pg.mkPen(CHANGE_COLOR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
+                                   label=change.label, labelOpts={"position": 0.93, "color": CHANGE_COLOR, "fill": (255, 255, 255, 210)})
+            line.setToolTip(f"Changed while paused at step {change.step}")
+            plot.addItem(line, ignoreBounds=True)  # a marker must not widen the axes
+            lines.append(line)
+            self.lines.append((plot, line))
+        self._at[change.step] = ([change.label], lines)
+
+    def labels(self) -> list[str]:
+        """The text of each marker, oldest first."""
+        return [", ".join(labels) for labels, _ in self._at.values()]
+
+    def clear(self) -> None:
+        for plot, line in self.lines:
+            plot.removeItem(line)
+        self.lines.clear()
+        self._at.clear()
+
+
 class TrainingPlots(QWidget):
     """Receives batch and epoch records (or a checkpoint's history) and draws them; x is in epochs."""
 
@@ -104,6 +142,7 @@ class TrainingPlots(QWidget):
         self.learning_rate = _Curve(self.lr_plot, "lr", pg.mkPen((90, 90, 90), width=2))
         self.best_marker = pg.ScatterPlotItem(size=18, symbol="star", brush=pg.mkBrush(255, 193, 7), pen=pg.mkPen("k"))
         self.accuracy_plot.addItem(self.best_marker)
+        self.change_markers = ChangeMarkers((self.loss_plot, self.accuracy_plot, self.lr_plot))
         self._smoothed: float | None = None
         self._best: tuple[float, float] | None = None
         self._overlay_items: list[tuple[pg.PlotItem, Any]] = []
@@ -158,6 +197,7 @@ class TrainingPlots(QWidget):
             curve.clear()
         self._smoothed, self._best = None, None
         self.best_marker.setData([], [])
+        self.change_markers.clear()
         self.summary.setText("No finished epoch yet.")
         self.show_warning(None)
         self._show_empty_ranges()
@@ -214,10 +254,16 @@ class TrainingPlots(QWidget):
         self._add_epoch_point(record.epoch, record.train_loss, record.test_loss, record.train_accuracy, record.test_accuracy)
         self._redraw_epochs()
 
+    def add_change(self, change: HyperparameterChange, batches_per_epoch: int) -> None:
+        """A value changed while the run was paused: a marker where the next batch starts."""
+        self.change_markers.add(change, change.epoch - 1 + change.batch / batches_per_epoch)
+
     def show_history(self, history: Sequence[EpochSummary], batch_history: Mapping[str, Sequence[float]],
-                     batches_per_epoch: float) -> None:
+                     batches_per_epoch: float, changes: Sequence[HyperparameterChange] = ()) -> None:
         """Redraw everything from a checkpoint's history, so a continued run carries on from it."""
         self.clear()
+        for change in changes:
+            self.change_markers.add(change, change.step / batches_per_epoch)
         if history:
             self.begin_run(history[-1].epoch)
         for step, loss, lr in zip(batch_history.get("step", []), batch_history.get("loss", []), batch_history.get("lr", [])):
