@@ -190,6 +190,8 @@ class TrainingController(QObject):
 
     def _on_hyperparameters_changed(self, change: HyperparameterChange) -> None:
         self.plots.add_change(change, self._batches_per_epoch)
+        if self.session.config is not None:
+            self.settings.set_train_config(self.session.config)  # the next start's form has the values in use
         self.reporter.note(f"Changed while paused: {change.label}, from batch {change.batch + 1} of epoch {change.epoch}.")
 
     def _on_epoch_finished(self, record: EpochRecord) -> None:

@@ -19,8 +19,9 @@ TEST_COLOR = (230, 85, 13)
 SMOOTHING = 0.1  # exponential moving average weight of each new batch report
 # Batch curves are redrawn at most this often: painting holds the GIL, which the training thread needs.
 REDRAW_INTERVAL_MS = 200
-# Overlaid runs: colours apart from the model on screen's blue and orange.
 CHANGE_COLOR = (106, 27, 154)  # a value changed while paused: purple, apart from the curves' colours
+LABEL_HEIGHTS = (0.93, 0.78, 0.63)  # of a change marker's label, as a fraction of the plot's height
+# Overlaid runs: colours apart from the model on screen's blue and orange.
 OVERLAY_COLORS = ((46, 125, 50), (142, 36, 170), (0, 131, 143), (191, 54, 12), (93, 64, 55), (84, 110, 122),
                   (173, 20, 87), (130, 119, 23))
 
@@ -95,14 +96,18 @@ class ChangeMarkers:
                 line.label.setFormat(", ".join(labels))
             return
         lines = []
+        height = LABEL_HEIGHTS[len(self._at) % len(LABEL_HEIGHTS)]  # neighbouring labels at different heights
         for plot in self.plots:
             line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pg.mkPen(CHANGE_COLOR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
-                                   label=change.label, labelOpts={"position": 0.93, "color": CHANGE_COLOR, "fill": (255, 255, 255, 210)})
+                                   label=change.label, labelOpts={"position": height, "color": CHANGE_COLOR, "fill": (255, 255, 255, 210)})
             line.setToolTip(f"Changed while paused at step {change.step}")
             plot.addItem(line, ignoreBounds=True)  # a marker must not widen the axes
             lines.append(line)
             self.lines.append((plot, line))
         self._at[change.step] = ([change.label], lines)
+
+    def positions(self) -> list[float]:
+        return [lines[0].value() for _, lines in self._at.values()]
 
     def labels(self) -> list[str]:
         """The text of each marker, oldest first."""
@@ -241,6 +246,7 @@ class TrainingPlots(QWidget):
         for plot in (self.loss_plot, self.lr_plot):
             plot.setXRange(0, total_epochs, padding=0.02)
         self.accuracy_plot.setXRange(0.5, total_epochs + 0.5, padding=0)
+        self._keep_markers_in_view()
 
     def add_batch(self, record: BatchRecord) -> None:
         x = record.epoch - 1 + record.batch / record.batches
@@ -257,6 +263,7 @@ class TrainingPlots(QWidget):
     def add_change(self, change: HyperparameterChange, batches_per_epoch: int) -> None:
         """A value changed while the run was paused: a marker where the next batch starts."""
         self.change_markers.add(change, change.epoch - 1 + change.batch / batches_per_epoch)
+        self._keep_markers_in_view()
 
     def show_history(self, history: Sequence[EpochSummary], batch_history: Mapping[str, Sequence[float]],
                      batches_per_epoch: float, changes: Sequence[HyperparameterChange] = ()) -> None:
@@ -273,6 +280,7 @@ class TrainingPlots(QWidget):
         self._batch_curves_dirty = True
         self._redraw_batches()
         self._redraw_epochs()
+        self._keep_markers_in_view()
 
     @property
     def best(self) -> tuple[float, float] | None:
@@ -321,6 +329,14 @@ class TrainingPlots(QWidget):
             f"Epoch {self.test_accuracy.series.x[-1]:g}: test accuracy {self.test_accuracy.series.y[-1]:.2f}%, "
             f"test loss {self.epoch_test_loss.series.y[-1]:.4f}{best}"
         )
+
+    def _keep_markers_in_view(self) -> None:
+        """The accuracy plot starts at epoch 0.5, where its first point sits: a change made earlier
+        would fall off its left edge, so the edge moves to show it and its label."""
+        positions = self.change_markers.positions()
+        left, right = self.accuracy_plot.viewRange()[0]
+        if positions and min(positions) - 0.1 < left:
+            self.accuracy_plot.setXRange(max(0.0, min(positions) - 0.1), right, padding=0)
 
     def _show_empty_ranges(self) -> None:
         """Axes that mean something before the first point: loss from 0, accuracy 0-100%, rates 1e-5 to 0.1."""
