@@ -26,7 +26,7 @@ from fmnist_gui.safe_text import printable
 from fmnist_gui.torch_file import UnreadableFile, load_plain
 
 if TYPE_CHECKING:
-    from fmnist_gui.engine.events import EpochSummary
+    from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
 
 FORMAT_NAME = "fmnist-gui checkpoint"
 FORMAT_VERSION = 1
@@ -54,6 +54,7 @@ class Checkpoint:
     class_names: tuple[str, ...] = CLASS_NAMES
     versions: dict[str, str] = field(default_factory=dict)
     origin: str = ORIGIN_APP
+    changes: tuple[HyperparameterChange, ...] = ()  # values changed while paused, oldest first; the config has the newest
 
     @property
     def spec(self) -> ModelSpec:
@@ -163,6 +164,7 @@ def _payload(checkpoint: Checkpoint) -> dict[str, Any]:
         "normalization": {"mean": spec.mean, "std": spec.std},
         "versions": dict(checkpoint.versions or library_versions()),
         "origin": checkpoint.origin,
+        "changes": [change.to_dict() for change in checkpoint.changes],
     }
 
 
@@ -307,6 +309,7 @@ def _checkpoint_from(content: dict[str, Any], name: str) -> Checkpoint:
         class_names=_class_names_from(content["class_names"]),
         versions=_versions_from(content.get("versions", {})),
         origin=_short_text(content.get("origin", ORIGIN_APP), "origin"),
+        changes=_changes_from(content.get("changes", []), checks.whole(content["step"], "step")),
     )
 
 
@@ -357,6 +360,22 @@ def _history_from(raw: Any) -> tuple[EpochSummary, ...]:
         except ValueError as exc:
             raise ValueError(f"its history entry {number} is wrong: {exc}") from None
     return tuple(summaries)
+
+
+def _changes_from(raw: Any, step: int) -> tuple[HyperparameterChange, ...]:
+    """The values changed while paused (absent from files of earlier versions), none past the checkpoint's step."""
+    from fmnist_gui.engine.events import HyperparameterChange  # circular at the top, as for the history
+
+    changes = []
+    for number, entry in enumerate(checks.sequence(raw, "changes"), start=1):
+        try:
+            change = HyperparameterChange.from_dict(entry)
+        except ValueError as exc:
+            raise ValueError(f"its change {number} is wrong: {exc}") from None
+        if change.step > step:
+            raise ValueError(f"its change {number} is at step {change.step}, after the checkpoint's step {step}")
+        changes.append(change)
+    return tuple(changes)
 
 
 def _batch_history_from(raw: Any) -> dict[str, list[float]]:

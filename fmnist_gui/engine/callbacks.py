@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, RunFinished, RunStarted
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, HyperparameterChange, RunFinished, RunStarted
 
 if TYPE_CHECKING:
     from fmnist_gui.engine.trainer import RunControl
@@ -34,6 +34,9 @@ class Callback:
 
     def on_resume(self) -> None:
         """The loop goes on after a pause."""
+
+    def on_hyperparameters_changed(self, change: HyperparameterChange) -> None:
+        """A requested value took effect; the next batch trains with it. One call per changed field."""
 
     def on_fit_end(self, result: RunFinished) -> None:
         """The run ended, for whatever reason; always called, exactly once."""
@@ -67,6 +70,9 @@ class CallbackList(Callback):
 
     def on_resume(self) -> None:
         self._call("on_resume")
+
+    def on_hyperparameters_changed(self, change: HyperparameterChange) -> None:
+        self._call("on_hyperparameters_changed", change)
 
     def on_fit_end(self, result: RunFinished) -> None:
         self._call("on_fit_end", result)

@@ -12,6 +12,7 @@ import numpy as np
 from fmnist_gui import checks
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import NUM_CLASSES
+from fmnist_gui.errors import UserFacingError
 
 
 class FinishReason(str, Enum):
@@ -173,6 +174,71 @@ def _confusion_from(raw: object) -> tuple[tuple[int, ...], ...] | None:
         tuple(checks.whole(n, "a confusion count") for n in checks.sequence(row, "a confusion row", NUM_CLASSES))
         for row in rows
     )
+
+
+EDITABLE_FIELDS = ("lr", "weight_decay", "momentum")  # the values a paused run can change
+FIELD_LABELS = {"lr": "lr", "weight_decay": "weight decay", "momentum": "momentum"}
+
+
+@dataclass(frozen=True)
+class HyperparameterChange:
+    """One value changed while a run was paused; it applies from the batch after `step`.
+
+    `old` and `new` are the config's values: for one-cycle and cosine the rate is the schedule's peak.
+    """
+
+    step: int  # batches trained before the change
+    epoch: int  # the epoch the change happened in, 1-based
+    batch: int  # batches of that epoch trained before the change
+    field: str  # one of EDITABLE_FIELDS
+    old: float
+    new: float
+
+    @property
+    def label(self) -> str:
+        """For people: "lr 1e-3→3e-4"."""
+        return f"{FIELD_LABELS[self.field]} {short_number(self.old)}→{short_number(self.new)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "epoch": self.epoch, "batch": self.batch, "field": self.field,
+                "old": self.old, "new": self.new}
+
+    @classmethod
+    def from_dict(cls, raw: object) -> HyperparameterChange:
+        """A change from its stored form, every field checked; ValueError names the first bad one."""
+        entry = checks.mapping(raw, "a change")
+        missing = [name for name in _CHANGE_FIELDS if name not in entry]
+        if missing:
+            raise ValueError(f"a change lacks its {missing[0]}")
+        field = entry["field"]
+        if field not in EDITABLE_FIELDS:
+            raise ValueError(f"a change's field is {checks.shown(field)}, not one of {', '.join(EDITABLE_FIELDS)}")
+        old, new = (checks.finite(entry[key], f"a change's {key}") for key in ("old", "new"))
+        problem = value_problem(field, old) or value_problem(field, new)
+        if problem:
+            raise ValueError(problem.rstrip("."))
+        return cls(step=checks.whole(entry["step"], "a change's step"), epoch=checks.whole(entry["epoch"], "a change's epoch", 1),
+                   batch=checks.whole(entry["batch"], "a change's batch"), field=field, old=old, new=new)
+
+
+_CHANGE_FIELDS = tuple(f.name for f in fields(HyperparameterChange))
+
+
+def value_problem(field: str, value: object) -> str | None:
+    """Why `value` is not allowed for the config field `field`, in TrainConfig's own words; None when it is."""
+    try:
+        TrainConfig().replace(**{field: value})
+    except UserFacingError as exc:
+        return str(exc)
+    return None
+
+
+def short_number(value: float) -> str:
+    """A rate as people write it: 0.9, 0.01, 3e-4."""
+    if value != 0 and not 0.01 <= abs(value) < 10_000:
+        mantissa, exponent = f"{value:.2e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return f"{value:.3g}"
 
 
 @dataclass(frozen=True)

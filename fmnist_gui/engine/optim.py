@@ -102,3 +102,36 @@ def _make_scheduler(config: TrainConfig, optimizer: torch.optim.Optimizer, steps
     if config.schedule == "cosine":
         return CosineAnnealingLR(optimizer, T_max=steps)
     return None
+
+
+def change_hyperparameter(optimizer: torch.optim.Optimizer, scheduler: LRScheduler | None, field: str, new: float) -> None:
+    """Set `field` ("lr", "weight_decay" or "momentum") of a running optimization to `new` from its next step.
+
+    A scheduled rate's `new` is the schedule's peak: the whole schedule is scaled to it, so the
+    current rate follows in proportion and the schedule keeps its shape. A momentum set by hand
+    holds from then on: one-cycle stops cycling it.
+    """
+    if field == "lr":
+        _change_rate(optimizer, scheduler, new)
+        return
+    if field == "momentum" and scheduler is not None and getattr(scheduler, "cycle_momentum", False):
+        scheduler.cycle_momentum = False  # one-cycle would overwrite the value at its next step
+    for group in optimizer.param_groups:
+        if field not in group:
+            raise ValueError(f"the optimizer has no {field}")
+        group[field] = new
+
+
+def _change_rate(optimizer: torch.optim.Optimizer, scheduler: LRScheduler | None, peak: float) -> None:
+    if scheduler is None:
+        for group in optimizer.param_groups:
+            group["lr"] = peak
+        return
+    for index, group in enumerate(optimizer.param_groups):
+        # One-cycle computes every rate from these group values; cosine from base_lrs and the current rate.
+        factor = peak / (group["max_lr"] if "max_lr" in group else scheduler.base_lrs[index])
+        for key in ("lr", "initial_lr", "max_lr", "min_lr"):
+            if key in group:
+                group[key] *= factor
+        scheduler.base_lrs[index] *= factor
+    scheduler._last_lr = [group["lr"] for group in optimizer.param_groups]  # what get_last_lr() reports

@@ -16,15 +16,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmnist_gui.checkpoint import Checkpoint, library_versions
-from fmnist_gui.config import TrainConfig
+from fmnist_gui.config import ConfigError, TrainConfig
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine.augment import augment_batch
 from fmnist_gui.engine.callbacks import Callback, CallbackList
 from fmnist_gui.engine.evaluation import evaluate, to_input
 from fmnist_gui.engine.events import BatchRecord, EpochDynamics, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
+from fmnist_gui.engine.events import EDITABLE_FIELDS, HyperparameterChange, value_problem
 from fmnist_gui.engine.example_tracker import ExampleTracker
-from fmnist_gui.engine.optim import build_optimization
+from fmnist_gui.engine.optim import build_optimization, change_hyperparameter
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
 
@@ -141,6 +142,9 @@ class Trainer:
         self.batch_history: dict[str, list[float]] = {
             key: list((resume_from.batch_history if resume_from else {}).get(key, [])) for key in ("step", "loss", "lr")
         }
+        self.changes: list[HyperparameterChange] = list(resume_from.changes) if resume_from else []
+        self._requested_lock = threading.Lock()
+        self._requested: dict[str, float] = {}
 
     # Requests from other threads
     def pause(self) -> None:
@@ -151,6 +155,20 @@ class Trainer:
 
     def stop(self) -> None:
         self.control.stop()
+
+    def change_hyperparameters(self, **values: float) -> None:
+        """Ask for new values of lr (a schedule's peak), weight_decay or momentum; the loop applies them
+        before its next batch (a paused run: once resumed). ConfigError for a value TrainConfig refuses."""
+        for field, value in values.items():
+            if field not in EDITABLE_FIELDS:
+                raise ConfigError(f"{field} cannot be changed during a run; only {', '.join(EDITABLE_FIELDS)} can.")
+            if field == "momentum" and self.config.optimizer != "sgd":
+                raise ConfigError(f"{self.config.optimizer} has no momentum to change: momentum applies to SGD only.")
+            problem = value_problem(field, value)
+            if problem:
+                raise ConfigError(problem)
+        with self._requested_lock:
+            self._requested.update({field: float(value) for field, value in values.items()})
 
     def checkpoint(self) -> Checkpoint | None:
         """The latest consistent state: the last finished epoch during a run, the final weights after it."""
@@ -278,6 +296,8 @@ class Trainer:
                 self._paused_seconds += self.control.wait_while_paused(self.callbacks.on_pause, self.callbacks.on_resume)
             if self.control.stop_requested:
                 return _EpochPass(_mean(epoch_loss, seen), _percent(correct, seen), finished=False)
+            if self._requested:
+                self._apply_requested_changes(run, epoch, batch - 1)
             index = order[(batch - 1) * config.batch_size : batch * config.batch_size]
             labels = data.train_labels[index]
             images = data.train_images[index]
@@ -338,6 +358,21 @@ class Trainer:
             )
         )
 
+    def _apply_requested_changes(self, run: _Setup, epoch: int, batches_done: int) -> None:
+        """Each requested value that differs takes effect now and is reported; the config says it from here on,
+        so a snapshot continues with it."""
+        with self._requested_lock:
+            requested, self._requested = self._requested, {}
+        for field in EDITABLE_FIELDS:
+            old = getattr(self.config, field)
+            if field not in requested or requested[field] == old:
+                continue
+            change_hyperparameter(run.optimizer, run.scheduler, field, requested[field])
+            self.config = self.config.replace(**{field: requested[field]})
+            change = HyperparameterChange(self._step, epoch, batches_done, field, float(old), requested[field])
+            self.changes.append(change)
+            self.callbacks.on_hyperparameters_changed(change)
+
     def _take_snapshot(self, run: _Setup) -> None:
         snapshot = Checkpoint(
             config=self.config,
@@ -348,6 +383,7 @@ class Trainer:
             step=self._step,
             history=tuple(self.history),
             batch_history={key: list(values) for key, values in self.batch_history.items()},
+            changes=tuple(self.changes),
             versions=dict(library_versions()),
         )
         at_epoch_end = snapshot.extra_batches == 0 and bool(snapshot.history)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.data import FULL_COUNTS
-from fmnist_gui.engine.events import EpochSummary
+from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
 from fmnist_gui.runs import FollowUpdate, RunFollower, snapshots
 from fmnist_gui.qt import dialogs
 from fmnist_gui.qt.analysis import AnalysisController
@@ -42,6 +42,7 @@ class RunFollowing(QObject):
         self._follower: RunFollower | None = None
         self._epochs: list[EpochSummary] = []
         self._batches: dict[str, list[float]] = {"step": [], "epoch": [], "loss": [], "lr": []}
+        self._changes: list[HyperparameterChange] = []
         self._shown_epoch = 0
         self._per_epoch = 1.0
         self._timer = QTimer(self)
@@ -66,7 +67,7 @@ class RunFollowing(QObject):
         self.document.start_fresh()
         self.analysis.predictions.clear_results()
         self.folder, self._follower = folder, RunFollower(folder)
-        self._epochs, self._shown_epoch = [], 0
+        self._epochs, self._shown_epoch, self._changes = [], 0, []
         self._batches = {key: [] for key in self._batches}
         self.plots.clear()
         self.status.reset()
@@ -97,7 +98,11 @@ class RunFollowing(QObject):
             self.reporter.error("The followed run is gone", f"{self.folder} was deleted or moved.")
             self.stop()
             return
+        if update.restarted:  # a resumed run rewrote its files: what was read before is replaced
+            self._epochs, self._changes = [], []
+            self._batches = {key: [] for key in self._batches}
         self._epochs.extend(update.epochs)
+        self._changes.extend(update.changes)
         for key in self._batches:
             self._batches[key].extend(np.asarray(update.batches.get(key, ())).tolist())
         info = update.info
@@ -105,7 +110,7 @@ class RunFollowing(QObject):
             self._per_epoch = float(math.ceil(FULL_COUNTS["train"] / info.config.batch_size))
         if info is not None:
             self.status.showMessage(f"Following “{info.name}”: {info.status}, epoch {info.epochs_done} of {info.epochs_asked}")
-        if update.epochs or len(update.batches.get("step", ())):
+        if update.epochs or len(update.batches.get("step", ())) or update.changes or update.restarted:
             self._redraw()
         if self._epochs and self._epochs[-1].epoch > self._shown_epoch:
             self._show_newest_model()
@@ -114,7 +119,7 @@ class RunFollowing(QObject):
     def _redraw(self) -> None:
         if self._epochs and self._epochs[-1].epoch > 0 and self._epochs[-1].step > 0:
             self._per_epoch = self._epochs[-1].step / self._epochs[-1].epoch
-        self.plots.show_history(self._epochs, self._batches, self._per_epoch)
+        self.plots.show_history(self._epochs, self._batches, self._per_epoch, self._changes)
 
     def _show_newest_model(self) -> None:
         folder = self.folder

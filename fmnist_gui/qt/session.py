@@ -24,6 +24,7 @@ class TrainingSession(QObject):
     epoch_finished = Signal(object)  # EpochRecord
     run_finished = Signal(object)  # RunFinished: exactly one per run
     state_changed = Signal(object)  # RunState
+    hyperparameters_changed = Signal(object)  # HyperparameterChange: a value changed while paused took effect
 
     def __init__(self, work: BackgroundWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +40,7 @@ class TrainingSession(QObject):
         self._relay.epoch_finished.connect(self.epoch_finished)
         self._relay.paused.connect(self._on_paused)
         self._relay.resumed.connect(self._on_resumed)
+        self._relay.hyperparameters_changed.connect(self.hyperparameters_changed)
 
     @property
     def state(self) -> RunState:
@@ -71,6 +73,11 @@ class TrainingSession(QObject):
             self._trainer.resume()
             if self._state is RunState.PAUSING:  # the loop never stopped
                 self._set_state(RunState.RUNNING)
+
+    def change_hyperparameters(self, values: dict[str, float]) -> None:
+        """New lr, weight_decay or momentum for the run, from its next batch; ConfigError for a value it refuses."""
+        if self._trainer is not None and self.active:
+            self._trainer.change_hyperparameters(**values)
 
     def stop(self) -> None:
         if self._trainer is not None and self._state in (RunState.RUNNING, RunState.PAUSING, RunState.PAUSED):

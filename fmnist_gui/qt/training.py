@@ -14,6 +14,7 @@ from fmnist_gui.data import FULL_COUNTS, FashionMNIST
 from fmnist_gui.devices import resolve_device
 from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.evaluation import Evaluation
+from fmnist_gui.engine.events import HyperparameterChange
 from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.progress import format_duration
@@ -48,10 +49,11 @@ class TrainingController(QObject):
         self._steps_at_start = 0
         self._revert_target: Checkpoint | None = None
         self._pending_epoch: EpochRecord | None = None  # an epoch's results waiting for the next event-loop turn
+        self._batches_per_epoch = 1  # of the current run, to place a marker where a change took effect
         controls.train_requested.connect(self._on_train_requested)
         controls.continue_requested.connect(self._on_continue_requested)
         controls.pause_requested.connect(session.pause)
-        controls.resume_requested.connect(session.resume)
+        controls.resume_requested.connect(self._on_resume_requested)
         controls.stop_requested.connect(self.stop)
         controls.revert_requested.connect(self.revert_to_best)
         session.run_started.connect(self._on_run_started)
@@ -60,6 +62,7 @@ class TrainingController(QObject):
         session.epoch_finished.connect(self._on_epoch_finished)
         session.run_finished.connect(self._on_run_finished)
         session.state_changed.connect(self._on_state_changed)
+        session.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         document.changed.connect(self._show_what_continue_does)
 
     def show_opened(self, checkpoint: Checkpoint) -> None:
@@ -71,7 +74,7 @@ class TrainingController(QObject):
         if self.controls.config().device != checkpoint.config.device:
             self.reporter.note(f"The checkpoint was trained on {checkpoint.config.device}, which this machine lacks; "
                                f"using {self.controls.config().device}.")
-        self.plots.show_history(checkpoint.history, checkpoint.batch_history, batches_per_epoch(checkpoint))
+        self.plots.show_history(checkpoint.history, checkpoint.batch_history, batches_per_epoch(checkpoint), checkpoint.changes)
         self.status.reset()
         self.reporter.note(
             f"Opened {self.document.path}: {checkpoint.config.model}, epoch {checkpoint.epoch}"
@@ -93,7 +96,7 @@ class TrainingController(QObject):
         self._offer_revert(None)
         self._pending_epoch = None
         self.document.set_trained(best, trained=True)
-        self.plots.show_history(best.history, best.batch_history, batches_per_epoch(best))
+        self.plots.show_history(best.history, best.batch_history, batches_per_epoch(best), best.changes)
         self.reporter.note(f"Reverted to {best.position}: test accuracy {best.history[-1].test_accuracy:.2f}%.")
         self.evaluate(best)
 
@@ -122,6 +125,17 @@ class TrainingController(QObject):
             self.reporter.note(f"The {checkpoint.config.schedule} schedule of epochs 1-{checkpoint.epoch} has finished; "
                                f"continuing with {policy.label}: {config.schedule} from lr {config.lr:.3g}.")
         self._start(config, fresh=False)
+
+    def _on_resume_requested(self) -> None:
+        """Resume, first handing the run the values edited while it was paused."""
+        edits = self.controls.paused_edits()
+        if edits:
+            try:
+                self.session.change_hyperparameters(edits)
+            except UserFacingError as exc:  # the form checks the same rules; this is the engine's word on it
+                self.controls.show_error(str(exc))
+                return
+        self.session.resume()
 
     def _show_what_continue_does(self) -> None:
         checkpoint = self.document.checkpoint
@@ -162,6 +176,7 @@ class TrainingController(QObject):
 
     # What the run reports
     def _on_run_started(self, run: RunStarted) -> None:
+        self._batches_per_epoch = run.batches_per_epoch
         self.plots.begin_run(run.config.epochs)
         self.status.run_started(run)
         recorder = self._recorder
@@ -172,6 +187,12 @@ class TrainingController(QObject):
             if recorder.folder is not None:
                 self.reporter.note(f"Recording the run in {recorder.folder}")
             self.run_recorded.emit()
+
+    def _on_hyperparameters_changed(self, change: HyperparameterChange) -> None:
+        self.plots.add_change(change, self._batches_per_epoch)
+        if self.session.config is not None:
+            self.settings.set_train_config(self.session.config)  # the next start's form has the values in use
+        self.reporter.note(f"Changed while paused: {change.label}, from batch {change.batch + 1} of epoch {change.epoch}.")
 
     def _on_epoch_finished(self, record: EpochRecord) -> None:
         """Spread over event-loop turns, so that no single turn blocks the window for long."""
@@ -238,6 +259,8 @@ class TrainingController(QObject):
         self.controls.offer_revert(text)
 
     def _on_state_changed(self, state: RunState) -> None:
+        if state is RunState.PAUSED and self.session.config is not None:
+            self.controls.edit_while_paused(self.session.config)
         self.controls.set_run_state(state)
         if state is RunState.PAUSED:
             self.status.showMessage("Paused")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from fmnist_gui.engine import BatchRecord, Callback, EpochRecord, RunStarted
+from fmnist_gui.engine.events import HyperparameterChange
 
 
 class TrainingRelay(QObject, Callback):
@@ -21,6 +22,7 @@ class TrainingRelay(QObject, Callback):
     epoch_finished = Signal(object)  # EpochRecord
     paused = Signal()  # the loop really waits
     resumed = Signal()
+    hyperparameters_changed = Signal(object)  # HyperparameterChange
 
     def on_fit_start(self, run: RunStarted) -> None:
         self.run_started.emit(run)
@@ -36,3 +38,6 @@ class TrainingRelay(QObject, Callback):
 
     def on_resume(self) -> None:
         self.resumed.emit()
+
+    def on_hyperparameters_changed(self, change: HyperparameterChange) -> None:
+        self.hyperparameters_changed.emit(change)

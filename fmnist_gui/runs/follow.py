@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from fmnist_gui.engine.events import EpochSummary
-from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV
+from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
+from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, METRICS_CSV
 from fmnist_gui.runs.reader import RunInfo, load_run_json, run_info
-from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, empty_batches, parse_batches, parse_confusion, parse_metrics
+from fmnist_gui.runs.tables import (
+    LineTail,
+    RunDamaged,
+    batch_arrays,
+    empty_batches,
+    parse_batches,
+    parse_changes,
+    parse_confusion,
+    parse_metrics,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,7 @@ class FollowUpdate:
     batches: dict[str, np.ndarray]  # "step", "epoch", "loss", "lr"
     vanished: bool  # the folder was there and is gone
     restarted: bool = False  # the files were rewritten (a resumed run): these rows replace all before
+    changes: list[HyperparameterChange] = field(default_factory=list)  # values changed while paused, new since the last poll
 
 
 class RunFollower:
@@ -42,7 +52,7 @@ class RunFollower:
             return FollowUpdate(self._info(f"it cannot be followed: {type(exc).__name__}"), [], empty_batches(), False)
 
     def _start(self) -> None:
-        self._tails = {name: LineTail(self.folder / name) for name in (METRICS_CSV, CONFUSION_JSONL, BATCHES_CSV)}
+        self._tails = {name: LineTail(self.folder / name) for name in (METRICS_CSV, CONFUSION_JSONL, BATCHES_CSV, CHANGES_JSONL)}
         self._confusion: dict[int, Any] = {}
         self._epochs: list[EpochSummary] = []
         self._damage: str | None = None
@@ -61,16 +71,17 @@ class RunFollower:
             self._start()
             lines = self._read()
             self._restart_next = False
-        epochs, batches = [], empty_batches()
+        epochs, batches, changes = [], empty_batches(), []
         if self._damage is None:
             try:
                 parse_confusion(lines[CONFUSION_JSONL], self._confusion)
                 epochs = parse_metrics(lines[METRICS_CSV], self._first_line(METRICS_CSV, lines), self._confusion, METRICS_CSV)
                 batches = batch_arrays(parse_batches(lines[BATCHES_CSV], self._first_line(BATCHES_CSV, lines), BATCHES_CSV))
+                changes = parse_changes(lines[CHANGES_JSONL], self._first_line(CHANGES_JSONL, lines), CHANGES_JSONL)
             except RunDamaged as exc:
                 self._damage, epochs = str(exc), []
         self._epochs += epochs
-        return FollowUpdate(self._info(self._damage), epochs, batches, False, restarted)
+        return FollowUpdate(self._info(self._damage), epochs, batches, False, restarted, changes)
 
     def _read(self) -> dict[str, list[str]]:
         # metrics.csv before confusion.jsonl: the writer appends in the other order, so every row read has its matrix.

@@ -19,6 +19,7 @@ RUN_JSON = "run.json"
 METRICS_CSV = "metrics.csv"
 BATCHES_CSV = "batches.csv"
 CONFUSION_JSONL = "confusion.jsonl"  # one {"epoch": N, "confusion": [[…]]} line per finished epoch
+CHANGES_JSONL = "changes.jsonl"  # one HyperparameterChange.to_dict() line per value changed while paused
 DYNAMICS = "dynamics.npz"  # every training image's probability of its label, per epoch (fmnist_gui.dynamics)
 CHECKPOINTS = "checkpoints"
 TENSORBOARD = "tensorboard"  # event files, when the optional tensorboard package is installed

@@ -19,11 +19,11 @@ import numpy as np
 
 from fmnist_gui import checks
 from fmnist_gui.config import TrainConfig
-from fmnist_gui.engine.events import EpochSummary
+from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.dynamics import TrainingDynamics, load_dynamics
-from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, DYNAMICS, METRICS_CSV, RUN_JSON, run_folder_of
-from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, parse_batches, parse_confusion, parse_metrics
+from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, DYNAMICS, METRICS_CSV, RUN_JSON, run_folder_of
+from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, parse_batches, parse_changes, parse_confusion, parse_metrics
 from fmnist_gui.safe_text import printable
 
 STATUSES = ("running", "completed", "stopped", "diverged", "failed")  # as run.json stores them
@@ -121,6 +121,11 @@ def read_metrics(folder: Path) -> list[EpochSummary]:
 def read_batches(folder: Path) -> dict[str, np.ndarray]:
     """batches.csv as arrays "step", "epoch" (int64), "loss", "lr"; tolerant of a half-written last line."""
     return batch_arrays(parse_batches(LineTail(Path(folder) / BATCHES_CSV).read(), 1, BATCHES_CSV))
+
+
+def read_changes(folder: Path) -> list[HyperparameterChange]:
+    """changes.jsonl: the values changed while the run was paused, oldest first; [] without the file."""
+    return parse_changes(LineTail(Path(folder) / CHANGES_JSONL).read(), 1, CHANGES_JSONL)
 
 
 def load_run_json(folder: Path) -> dict[str, Any]:

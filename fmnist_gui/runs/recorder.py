@@ -22,9 +22,11 @@ from fmnist_gui.checkpoint import Checkpoint, CheckpointError, library_versions,
 from fmnist_gui.dynamics import DynamicsDamaged, TrainingDynamics, load_dynamics, save_dynamics
 from fmnist_gui.engine.callbacks import Callback
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, RunFinished, RunStarted
+from fmnist_gui.engine.events import HyperparameterChange
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs import layout, tensorboard
 from fmnist_gui.runs.layout import BATCH_COLUMNS, BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, METRICS_HEADER, RUN_JSON, csv_number
+from fmnist_gui.runs.layout import CHANGES_JSONL
 from fmnist_gui.runs.manage import rename_run
 from fmnist_gui.runs.reader import load_run_json, process_start, read_batches, read_metrics
 from fmnist_gui.runs.tables import RunDamaged
@@ -120,6 +122,15 @@ class RunRecorder(Callback):
             self._save_snapshot(checkpoint)
         self._update(epochs_done=summary.epoch, duration=self._base_duration + record.elapsed, **self._best())
 
+    def on_hyperparameters_changed(self, change: HyperparameterChange) -> None:
+        """A line in changes.jsonl, on disk at once (changes are rare); run.json's config gets the new value."""
+        if self.folder is None:
+            return
+        self._append(CHANGES_JSONL, json.dumps(change.to_dict()) + "\n")
+        self._sync(CHANGES_JSONL)
+        if isinstance(self._meta.get("config"), dict):
+            self._update(config={**self._meta["config"], change.field: change.new})
+
     def on_fit_end(self, result: RunFinished) -> None:
         if self.folder is None:
             return
@@ -164,7 +175,7 @@ class RunRecorder(Callback):
                           epochs_asked=run.config.epochs, versions=dict(library_versions()))
         self._meta.pop("finished", None)
         self._write_run_json()
-        for name in (METRICS_CSV, BATCHES_CSV, CONFUSION_JSONL):
+        for name in (METRICS_CSV, BATCHES_CSV, CONFUSION_JSONL, CHANGES_JSONL):
             self._files[name] = open(self.folder / name, "a", encoding="utf-8")
 
     def _earlier_dynamics(self, folder: Path | None, start: Checkpoint | None, keep_unfinished: bool) -> TrainingDynamics | None:
@@ -246,7 +257,8 @@ class RunRecorder(Callback):
         if previous is not None:
             rows = zip(*(previous[key] for key in BATCH_COLUMNS))
             batches += [f"{s},{e},{csv_number(loss)},{csv_number(lr)}\n" for s, e, loss, lr in rows if s <= step]
-        for name, lines in ((METRICS_CSV, metrics), (CONFUSION_JSONL, confusion), (BATCHES_CSV, batches)):
+        changes = [json.dumps(change.to_dict()) + "\n" for change in (start.changes if start is not None else ())]
+        for name, lines in ((METRICS_CSV, metrics), (CONFUSION_JSONL, confusion), (BATCHES_CSV, batches), (CHANGES_JSONL, changes)):
             text = "".join(lines).encode("utf-8")
             atomic.write_atomically(self.folder / name, lambda stream, text=text: stream.write(text))
 

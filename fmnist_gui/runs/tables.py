@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from fmnist_gui.engine.events import EpochSummary
+from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs.layout import BATCH_COLUMNS, METRICS_COLUMNS, METRICS_HEADER
 from fmnist_gui.safe_text import printable
@@ -110,6 +110,20 @@ def parse_confusion(lines: list[str], into: dict[int, Any]) -> None:
             continue
         if isinstance(entry, dict) and isinstance(entry.get("epoch"), int):
             into[entry["epoch"]] = entry.get("confusion")
+
+
+def parse_changes(lines: list[str], first_number: int, name: str) -> list[HyperparameterChange]:
+    """Lines of changes.jsonl, each a change made while the run was paused."""
+    changes = []
+    for number, line in enumerate(lines, start=first_number):
+        try:
+            if len(line) > MAX_LINE:
+                raise ValueError("it is too long")
+            changes.append(HyperparameterChange.from_dict(json.loads(line)))
+        except (ValueError, RecursionError) as exc:
+            reason = "it is not JSON" if isinstance(exc, (json.JSONDecodeError, RecursionError)) else printable(exc)
+            raise RunDamaged(f"{name} line {number}: {reason}.") from None
+    return changes
 
 
 def parse_batches(lines: list[str], first_number: int, name: str) -> np.ndarray:

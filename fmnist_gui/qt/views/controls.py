@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES, Continuation, TrainConfig, preset
 from fmnist_gui.devices import DeviceInfo
+from fmnist_gui.engine.events import EDITABLE_FIELDS, value_problem
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS
 from fmnist_gui.qt.run_state import RunState
@@ -66,6 +67,9 @@ class LogSpinBox(QDoubleSpinBox):
 CUSTOM = "custom"  # what the preset box says when the form holds no preset's values
 CUSTOM_TEXT = "Your own values: they differ from every preset."
 NO_GPU_NOTE = " This machine has no GPU: on the CPU this preset takes hours."
+PAUSED_HINT = ("Paused: the learning rate (for one-cycle and cosine, the schedule's peak), weight decay and SGD momentum "
+               "can be changed; Resume applies them from the next batch.")
+FIELD_NAMES = {"lr": "The learning rate", "weight_decay": "Weight decay", "momentum": "Momentum"}
 PAUSE_BUTTON_TEXT = {
     RunState.IDLE: "Pause", RunState.RUNNING: "Pause", RunState.STOPPING: "Pause",
     RunState.PAUSING: "Pausing…", RunState.PAUSED: "Resume",
@@ -88,6 +92,8 @@ class ControlsPanel(QWidget):
         self._state = RunState.IDLE
         self._data_ready = False
         self._can_continue = False
+        self._paused_config: TrainConfig | None = None  # the run's values while it is paused
+        self._shown_at_pause: dict[str, float | None] = {}
 
         self._has_gpu = any(info.name != "cpu" for info in devices)
         self.preset = _narrow(QComboBox())
@@ -143,6 +149,11 @@ class ControlsPanel(QWidget):
             form.addRow(label, widget)
         hyper = QGroupBox("Hyperparameters")
         hyper.setLayout(form)
+        self.field_problems = {field: _problem_label() for field in EDITABLE_FIELDS}  # why a paused edit cannot apply
+        for field, widget in self._editable_fields().items():
+            form.insertRow(_row_of(form, widget) + 1, "", self.field_problems[field])
+            form.setRowVisible(self.field_problems[field], False)
+        self._form = form
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train a new model from scratch with these values")
@@ -200,6 +211,7 @@ class ControlsPanel(QWidget):
         self.revert_button.clicked.connect(self.revert_requested)
         for widget in (self.lr, self.momentum, self.weight_decay):
             widget.valueChanged.connect(self._clear_error)
+            widget.lineEdit().textChanged.connect(self._on_editable_text_changed)  # also for half-typed text
         self.set_config(preset("default"))
         self._update_buttons()
 
@@ -241,7 +253,10 @@ class ControlsPanel(QWidget):
         """The buttons follow the run: Pause turns into Resume only once the loop has really paused."""
         starting = state.active and not self._state.active
         focus_was_here = self.train_button.hasFocus() or self.continue_button.hasFocus()
+        was_editing = self._editing
         self._state = state
+        if was_editing and not self._editing:
+            self._restore_unfinished_text()
         self._update_buttons()
         if starting and focus_was_here:  # the clicked button is disabled now: Stop is the next thing to reach
             self.stop_button.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -260,6 +275,24 @@ class ControlsPanel(QWidget):
         self._continue_label = f"Continue {label}" if label else "Continue training"
         self._schedule_finished = schedule_finished
         self._update_buttons()
+
+    def edit_while_paused(self, config: TrainConfig) -> None:
+        """The run waits: its learning rate, weight decay and (SGD) momentum may change until Resume.
+
+        `config` is the run's own: the fields show its values (a continued run's may differ from the form's).
+        """
+        self._paused_config = config
+        self.lr.setValue(config.lr)
+        self.weight_decay.setValue(config.weight_decay)
+        self.momentum.setValue(config.momentum)
+        self._shown_at_pause = self._typed_values()
+
+    def paused_edits(self) -> dict[str, float]:
+        """The values edited since the run paused, as typed: what Resume should change (valid ones only)."""
+        if not self._editing or self._paused_problems():
+            return {}
+        return {field: value for field, value in self._typed_values().items()
+                if value is not None and value != self._shown_at_pause.get(field) and self._can_edit(field)}
 
     def offer_revert(self, text: str | None) -> None:
         """Show the revert button with `text` ("Revert to epoch 2 (90.65%)"), or hide it."""
@@ -300,7 +333,60 @@ class ControlsPanel(QWidget):
         self.preset_note.setText(note)
 
     def _on_optimizer_changed(self) -> None:
-        self.momentum.setEnabled(self.optimizer.currentData() == "sgd" and not self._running)
+        self.momentum.setEnabled((self.optimizer.currentData() == "sgd" and not self._running)
+                                 or (self._editing and self._can_edit("momentum")))
+
+    # Editing a paused run
+    @property
+    def _editing(self) -> bool:
+        return self._state is RunState.PAUSED and self._paused_config is not None
+
+    def _editable_fields(self) -> dict[str, QDoubleSpinBox]:
+        return {"lr": self.lr, "weight_decay": self.weight_decay, "momentum": self.momentum}
+
+    def _can_edit(self, field: str) -> bool:
+        """Momentum belongs to SGD only: Adam and AdamW have none to change."""
+        return field != "momentum" or (self._paused_config is not None and self._paused_config.optimizer == "sgd")
+
+    def _typed_values(self) -> dict[str, float | None]:
+        """Each editable field's text as a number (None when it is not one); the text, not value(),
+        which keeps the last acceptable number while the text is being typed."""
+        values: dict[str, float | None] = {}
+        for field, widget in self._editable_fields().items():
+            try:
+                values[field] = float(widget.cleanText().strip())
+            except ValueError:
+                values[field] = None
+        return values
+
+    def _paused_problems(self) -> dict[str, str]:
+        """Why an edited field cannot apply, by field, in TrainConfig's words."""
+        if not self._editing:
+            return {}
+        problems = {}
+        for field, value in self._typed_values().items():
+            widget = self._editable_fields()[field]
+            if not self._can_edit(field):
+                continue
+            if value is None:
+                problems[field] = f"{FIELD_NAMES[field]} must be a number, not “{widget.cleanText().strip()}”."
+            elif problem := value_problem(field, value):
+                problems[field] = problem
+            elif not widget.minimum() <= value <= widget.maximum():
+                problems[field] = f"{FIELD_NAMES[field]} here must be from {widget.minimum():g} to {widget.maximum():g}."
+        return problems
+
+    def _show_paused_problems(self) -> bool:
+        """Each problem beside its field; True when there is one (Resume waits for valid values)."""
+        problems = self._paused_problems()
+        for field, label in self.field_problems.items():
+            label.setText(problems.get(field, ""))
+            self._form.setRowVisible(label, field in problems)
+        return bool(problems)
+
+    def _on_editable_text_changed(self) -> None:
+        if self._editing:
+            self._update_buttons()
 
     def _on_pause_clicked(self) -> None:
         pausing = self._state in (RunState.PAUSING, RunState.PAUSED)
@@ -322,24 +408,57 @@ class ControlsPanel(QWidget):
         idle = not self._running
         for widget in (self.preset, self.device, self.model, self.optimizer, self.lr, self.batch_size,
                        self.epochs, self.weight_decay, self.schedule, self.seed, self.augment):
-            widget.setEnabled(idle)
+            widget.setEnabled(idle or (self._editing and widget in (self.lr, self.weight_decay)))
         self._on_optimizer_changed()
+        waiting_for_values = self._show_paused_problems()
         self.train_button.setEnabled(idle and self._data_ready)
         self.continue_button.setEnabled(idle and self._data_ready and self._can_continue)
         self.continue_button.setText(self._continue_label)
         for widget in (self.continue_with_label, self.continue_with):
             widget.setVisible(self._schedule_finished)
             widget.setEnabled(idle)
-        self.pause_button.setEnabled(self._state in (RunState.RUNNING, RunState.PAUSING, RunState.PAUSED))
+        self.pause_button.setEnabled(self._state in (RunState.RUNNING, RunState.PAUSING, RunState.PAUSED)
+                                     and not waiting_for_values)
         self.pause_button.setText(PAUSE_BUTTON_TEXT[self._state])
         self.stop_button.setEnabled(self._running and self._state is not RunState.STOPPING)
         if not self._data_ready:
             self.hint.setText("Training needs Fashion-MNIST: see the message above the plots.")
+        elif self._editing:
+            self.hint.setText(PAUSED_HINT)
         elif self._running:
             self.hint.setText("Values are locked while a run is going.")
         else:
             self.hint.setText("")
         self.buttons_changed.emit()
+
+
+    def _restore_unfinished_text(self) -> None:
+        """A half-typed value left when editing ends (a stop while paused) gives way to the field's number."""
+        for widget in self._editable_fields().values():
+            if widget.text() != widget.textFromValue(widget.value()):
+                widget.setValue(widget.value())
+                widget.lineEdit().setText(widget.textFromValue(widget.value()))
+
+
+def _problem_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #c62828;")
+    return label
+
+
+def _row_of(form: QFormLayout, widget: QWidget) -> int:
+    """The form row whose field is `widget` or holds it (in a row of its own widgets)."""
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        if item is None:
+            continue
+        inner = item.widget()
+        if inner is widget or (inner is not None and inner.isAncestorOf(widget)):
+            return row
+        if item.layout() is not None and item.layout().indexOf(widget) >= 0:
+            return row
+    raise ValueError("the widget is not in the form")
 
 
 def _narrow(combo: QComboBox) -> QComboBox:

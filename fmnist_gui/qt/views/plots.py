@@ -12,13 +12,15 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from fmnist_gui.compare import OverlaySeries
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, HyperparameterChange
 
 TRAIN_COLOR = (33, 113, 181)
 TEST_COLOR = (230, 85, 13)
 SMOOTHING = 0.1  # exponential moving average weight of each new batch report
 # Batch curves are redrawn at most this often: painting holds the GIL, which the training thread needs.
 REDRAW_INTERVAL_MS = 200
+CHANGE_COLOR = (106, 27, 154)  # a value changed while paused: purple, apart from the curves' colours
+LABEL_HEIGHTS = (0.93, 0.78, 0.63)  # of a change marker's label, as a fraction of the plot's height
 # Overlaid runs: colours apart from the model on screen's blue and orange.
 OVERLAY_COLORS = ((46, 125, 50), (142, 36, 170), (0, 131, 143), (191, 54, 12), (93, 64, 55), (84, 110, 122),
                   (173, 20, 87), (130, 119, 23))
@@ -77,6 +79,47 @@ MIN_ACCURACY_SPAN = 5.0  # percentage points: noise on a flat run must not look 
 EMPTY_RANGES = {"loss": (0.0, 2.5), "accuracy": (0.0, 100.0), "lr": (-5.0, -1.0)}  # before any data (lr: log10)
 
 
+class ChangeMarkers:
+    """A labelled vertical line on each plot where values were changed while paused; changes made
+    at one pause share a line and a label ("lr 1e-3→3e-4, momentum 0.9→0.5")."""
+
+    def __init__(self, plots: Sequence[pg.PlotItem]) -> None:
+        self.plots = plots
+        self.lines: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._at: dict[int, tuple[list[str], list[pg.InfiniteLine]]] = {}  # step -> labels, one line per plot
+
+    def add(self, change: HyperparameterChange, x: float) -> None:
+        if change.step in self._at:
+            labels, lines = self._at[change.step]
+            labels.append(change.label)
+            for line in lines:
+                line.label.setFormat(", ".join(labels))
+            return
+        lines = []
+        height = LABEL_HEIGHTS[len(self._at) % len(LABEL_HEIGHTS)]  # neighbouring labels at different heights
+        for plot in self.plots:
+            line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pg.mkPen(CHANGE_COLOR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
+                                   label=change.label, labelOpts={"position": height, "color": CHANGE_COLOR, "fill": (255, 255, 255, 210)})
+            line.setToolTip(f"Changed while paused at step {change.step}")
+            plot.addItem(line, ignoreBounds=True)  # a marker must not widen the axes
+            lines.append(line)
+            self.lines.append((plot, line))
+        self._at[change.step] = ([change.label], lines)
+
+    def positions(self) -> list[float]:
+        return [lines[0].value() for _, lines in self._at.values()]
+
+    def labels(self) -> list[str]:
+        """The text of each marker, oldest first."""
+        return [", ".join(labels) for labels, _ in self._at.values()]
+
+    def clear(self) -> None:
+        for plot, line in self.lines:
+            plot.removeItem(line)
+        self.lines.clear()
+        self._at.clear()
+
+
 class TrainingPlots(QWidget):
     """Receives batch and epoch records (or a checkpoint's history) and draws them; x is in epochs."""
 
@@ -104,6 +147,7 @@ class TrainingPlots(QWidget):
         self.learning_rate = _Curve(self.lr_plot, "lr", pg.mkPen((90, 90, 90), width=2))
         self.best_marker = pg.ScatterPlotItem(size=18, symbol="star", brush=pg.mkBrush(255, 193, 7), pen=pg.mkPen("k"))
         self.accuracy_plot.addItem(self.best_marker)
+        self.change_markers = ChangeMarkers((self.loss_plot, self.accuracy_plot, self.lr_plot))
         self._smoothed: float | None = None
         self._best: tuple[float, float] | None = None
         self._overlay_items: list[tuple[pg.PlotItem, Any]] = []
@@ -158,6 +202,7 @@ class TrainingPlots(QWidget):
             curve.clear()
         self._smoothed, self._best = None, None
         self.best_marker.setData([], [])
+        self.change_markers.clear()
         self.summary.setText("No finished epoch yet.")
         self.show_warning(None)
         self._show_empty_ranges()
@@ -201,6 +246,7 @@ class TrainingPlots(QWidget):
         for plot in (self.loss_plot, self.lr_plot):
             plot.setXRange(0, total_epochs, padding=0.02)
         self.accuracy_plot.setXRange(0.5, total_epochs + 0.5, padding=0)
+        self._keep_markers_in_view()
 
     def add_batch(self, record: BatchRecord) -> None:
         x = record.epoch - 1 + record.batch / record.batches
@@ -214,10 +260,17 @@ class TrainingPlots(QWidget):
         self._add_epoch_point(record.epoch, record.train_loss, record.test_loss, record.train_accuracy, record.test_accuracy)
         self._redraw_epochs()
 
+    def add_change(self, change: HyperparameterChange, batches_per_epoch: int) -> None:
+        """A value changed while the run was paused: a marker where the next batch starts."""
+        self.change_markers.add(change, change.epoch - 1 + change.batch / batches_per_epoch)
+        self._keep_markers_in_view()
+
     def show_history(self, history: Sequence[EpochSummary], batch_history: Mapping[str, Sequence[float]],
-                     batches_per_epoch: float) -> None:
+                     batches_per_epoch: float, changes: Sequence[HyperparameterChange] = ()) -> None:
         """Redraw everything from a checkpoint's history, so a continued run carries on from it."""
         self.clear()
+        for change in changes:
+            self.change_markers.add(change, change.step / batches_per_epoch)
         if history:
             self.begin_run(history[-1].epoch)
         for step, loss, lr in zip(batch_history.get("step", []), batch_history.get("loss", []), batch_history.get("lr", [])):
@@ -227,6 +280,7 @@ class TrainingPlots(QWidget):
         self._batch_curves_dirty = True
         self._redraw_batches()
         self._redraw_epochs()
+        self._keep_markers_in_view()
 
     @property
     def best(self) -> tuple[float, float] | None:
@@ -275,6 +329,14 @@ class TrainingPlots(QWidget):
             f"Epoch {self.test_accuracy.series.x[-1]:g}: test accuracy {self.test_accuracy.series.y[-1]:.2f}%, "
             f"test loss {self.epoch_test_loss.series.y[-1]:.4f}{best}"
         )
+
+    def _keep_markers_in_view(self) -> None:
+        """The accuracy plot starts at epoch 0.5, where its first point sits: a change made earlier
+        would fall off its left edge, so the edge moves to show it and its label."""
+        positions = self.change_markers.positions()
+        left, right = self.accuracy_plot.viewRange()[0]
+        if positions and min(positions) - 0.1 < left:
+            self.accuracy_plot.setXRange(max(0.0, min(positions) - 0.1), right, padding=0)
 
     def _show_empty_ranges(self) -> None:
         """Axes that mean something before the first point: loss from 0, accuracy 0-100%, rates 1e-5 to 0.1."""
