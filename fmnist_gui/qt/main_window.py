@@ -25,6 +25,7 @@ from fmnist_gui.qt.files import FileCommands
 from fmnist_gui.qt.follow import RunFollowing
 from fmnist_gui.qt.icons import app_icon
 from fmnist_gui.qt.inference import InferenceService
+from fmnist_gui.qt.lr_finding import LearningRateFinding
 from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.reporter import Reporter
 from fmnist_gui.qt.runs import RunsController
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
                                            lambda: self.data_source.data, self.files.may_discard, lambda: self.runs.runs_dir)
         self.following = RunFollowing(self.plots, self.status, self.analysis, self.inference, self.reporter, self.document,
                                       self.files.may_discard, self)
+        self.lr_finding = LearningRateFinding(self.work, self.controls, lambda: self.data_source.data, self.reporter, self)
         self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
         self.exports = ExportCommands(self.document, self.predictions, self.inference, self.settings, self.reporter,
                                       {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,
