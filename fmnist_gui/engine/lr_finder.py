@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,7 +160,7 @@ def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderO
     optimizer, _ = build_optimization(config.replace(schedule="constant"), model.parameters(), 1, 1)
     images, labels = data.train_images.to(device), data.train_labels.to(device)
     channels_last = has_convolutions(model)
-    order = _batch_order(len(labels), config.batch_size, options.steps, config.seed)
+    batches = _batches(len(labels), config.batch_size, config.seed)
     lrs = exponential_rates(options)
     tracker = LossTracker()
     losses: list[float] = []
@@ -168,13 +168,13 @@ def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderO
     stopped = False
     last_report = 0.0
     try:
-        for step, lr in enumerate(lrs):
+        for step, (lr, index) in enumerate(zip(lrs, batches)):
             if stop is not None and stop.is_set():
                 stopped = True
                 break
             for group in optimizer.param_groups:
                 group["lr"] = float(lr)
-            index = order[step].to(device)
+            index = index.to(device)
             loss = F.cross_entropy(model(to_input(images[index], spec.mean, spec.std, channels_last)), labels[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -201,12 +201,11 @@ def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderO
     )
 
 
-def _batch_order(size: int, batch_size: int, steps: int, seed: int) -> list[torch.Tensor]:
-    """`steps` batches of indices from seeded shuffles of the training set, reshuffled when one is used up."""
+def _batches(size: int, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+    """Batches of indices from seeded shuffles of the training set, reshuffled when one is used up; endless."""
     generator = torch.Generator().manual_seed(seed)
     batch_size = min(batch_size, size)
-    batches: list[torch.Tensor] = []
-    while len(batches) < steps:
+    while True:
         permutation = torch.randperm(size, generator=generator)
-        batches += [permutation[i : i + batch_size] for i in range(0, size - batch_size + 1, batch_size)]
-    return batches[:steps]
+        for start in range(0, size - batch_size + 1, batch_size):
+            yield permutation[start : start + batch_size]

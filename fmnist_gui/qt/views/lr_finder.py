@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from fmnist_gui.qt.views.plots import TRAIN_COLOR, GrowingSeries
+from fmnist_gui.qt.views.plots import REDRAW_INTERVAL_MS, TRAIN_COLOR, GrowingSeries
 
 if TYPE_CHECKING:
     from fmnist_gui.engine.lr_finder import FinderResult
@@ -46,7 +46,7 @@ class LRFinderDialog(QDialog):
         self.plot.setLabel("bottom", "learning rate (log scale)")
         self.plot.setLabel("left", "training loss")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot.addLegend(offset=(10, 10))  # top left: above the flat start, clear of the explosion
         self.raw_curve = self.plot.plot(name="batch loss", pen=pg.mkPen(TRAIN_COLOR + (70,), width=1))
         self.smoothed_curve = self.plot.plot(name="smoothed", pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.marker = self.plot.plot(pen=None, symbol="o", symbolSize=11, symbolBrush=SUGGESTION_COLOR, symbolPen="w")
@@ -55,6 +55,11 @@ class LRFinderDialog(QDialog):
                                                          "anchors": [(0, 0.5), (0, 0.5)]})
         self.plot.addItem(self.line)  # in view coordinates: its position is log10 of the rate
         self._live = GrowingSeries(256)
+        self._latest: tuple[float, float, float] | None = None  # the last progress report not drawn yet
+        # Drawn at most five times a second: painting holds the GIL, which the finder's thread needs.
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -95,6 +100,8 @@ class LRFinderDialog(QDialog):
         """A new search of `description` (the model and optimizer values) from `start_lr` to `end_lr`."""
         self._suggestion = None
         self._live.clear()
+        self._latest = None
+        self._redraw_timer.start()
         self.description.setText(description)
         for curve in (self.raw_curve, self.smoothed_curve):
             curve.setData([], [])
@@ -111,12 +118,19 @@ class LRFinderDialog(QDialog):
         self.close_button.setDefault(False)
 
     def add_point(self, fraction: float, lr: float, smoothed: float) -> None:
-        """A progress report: how far, the rate and the smoothed loss reached."""
-        self.progress.setValue(round(1000 * fraction))
-        self.progress.setFormat(f"{100 * fraction:.0f}%   rate {lr:.1e}   smoothed loss {smoothed:.3f}")
+        """A progress report: how far, the rate and the smoothed loss reached; drawn with the next redraw."""
+        self._latest = (fraction, lr, smoothed)
         if math.isfinite(smoothed):
             self._live.append(lr, smoothed)
-            self.smoothed_curve.setData(self._live.x, self._live.y)
+
+    def _redraw(self) -> None:
+        if self._latest is None:
+            return
+        fraction, lr, smoothed = self._latest
+        self._latest = None
+        self.progress.setValue(round(1000 * fraction))
+        self.progress.setFormat(f"{100 * fraction:.0f}%   rate {lr:.1e}   smoothed loss {smoothed:.3f}")
+        self.smoothed_curve.setData(self._live.x, self._live.y)
 
     def show_stopping(self) -> None:
         self.stop_button.setEnabled(False)
@@ -124,9 +138,11 @@ class LRFinderDialog(QDialog):
 
     def show_result(self, result: FinderResult) -> None:
         """The whole curve, the suggestion marked (or the reason there is none)."""
+        self._redraw_timer.stop()
+        self._latest = None
         self.raw_curve.setData(*_finite(result.lrs, result.losses))
         self.smoothed_curve.setData(*_finite(result.lrs, result.smoothed))
-        self._fit_loss_axis(result.smoothed)
+        self._fit_loss_axis(result.losses, result.smoothed)
         self.progress.setValue(1000 if not result.stopped else self.progress.value())
         self.progress.setFormat(f"{len(result.lrs)} batches in {result.seconds:.1f} s")
         self.stop_button.setEnabled(False)
@@ -147,6 +163,7 @@ class LRFinderDialog(QDialog):
 
     def show_failure(self, message: str) -> None:
         """The search could not run (no memory on the GPU, a device gone)."""
+        self._redraw_timer.stop()
         self.stop_button.setEnabled(False)
         self.progress.setFormat("Failed")
         self._say(message, problem=True)
@@ -162,6 +179,7 @@ class LRFinderDialog(QDialog):
             self.accept()
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt's name; every way of closing ends here
+        self._redraw_timer.stop()
         super().done(result)
         self.closed.emit()
 
@@ -169,9 +187,9 @@ class LRFinderDialog(QDialog):
         self.message.setText(text)
         self.message.setStyleSheet("color: #c62828;" if problem else "")
 
-    def _fit_loss_axis(self, smoothed: np.ndarray) -> None:
-        """From just under the lowest smoothed loss to a little above the first: the explosion runs off the top."""
-        finite = smoothed[np.isfinite(smoothed)]
+    def _fit_loss_axis(self, losses: np.ndarray, smoothed: np.ndarray) -> None:
+        """From just under the lowest loss to a little above the first: the explosion runs off the top."""
+        finite = np.concatenate([losses[np.isfinite(losses)], smoothed[np.isfinite(smoothed)]])
         if len(finite) == 0:
             return
         low, high = float(finite.min()), max(float(finite[0]), float(finite.min())) * HEADROOM
