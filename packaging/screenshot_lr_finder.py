@@ -35,6 +35,7 @@ def main() -> int:
         return rerun_under_xvfb(args.screen)
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
     os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-runs-")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads, as `fmnist-gui` sets it for the window
     return take_screenshot(args)
 
 
