@@ -21,7 +21,7 @@ from fmnist_gui.names import JSON_SCHEMA, MODEL_NAMES, OPTIMIZERS, PRESET_NAMES,
 EXIT_FAILURE = 1  # the command ran and failed: a bad file, a missing device, a full disk …
 EXIT_USAGE = 2  # the command line itself is wrong, as argparse reports it
 EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129
-COMMANDS = ("gui", "train", "runs", "datamap", "evaluate", "predict", "devices", "data", "export", "completion",
+COMMANDS = ("gui", "train", "lr-find", "runs", "datamap", "evaluate", "predict", "devices", "data", "export", "completion",
             "install-desktop", "uninstall-desktop")
 SHELLS = ("bash", "zsh")
 # What shtab completes a path argument with (shtab.FILE and shtab.DIRECTORY), spelt out so that
@@ -90,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--keep", type=_positive, default=50, metavar="N", help="epoch snapshots a run folder keeps "
                        "at most (the first, the best and the last always; default 50)")
     train.add_argument("--name", help="the run's name in the runs list")
+
+    finder = commands.add_parser("lr-find", help="suggest a learning rate: a short run with a rising rate (Smith's range test)",
+                                 description="Train a fresh model for a few hundred batches while the rate rises from 1e-7 "
+                                 "to 10, and suggest the rate where the smoothed loss falls fastest. No run is recorded.")
+    finder.add_argument("--preset", choices=PRESET_NAMES, default="default", help="starting values; options below override them")
+    finder.add_argument("--model", choices=MODEL_NAMES)
+    finder.add_argument("--optimizer", choices=OPTIMIZERS)
+    finder.add_argument("--batch-size", type=int)
+    finder.add_argument("--weight-decay", type=float)
+    finder.add_argument("--momentum", type=float, help="SGD momentum")
+    finder.add_argument("--seed", type=int)
+    finder.add_argument("--device", type=_device_name, help="cpu, cuda, cuda:N or mps (see `fmnist-gui devices`)")
+    _path(finder.add_argument("--data-dir", help="folder holding the Fashion-MNIST IDX files"), FOLDER)
+    finder.add_argument("--json", action="store_true", help="print one JSON object with every point and the suggestion")
 
     runs = commands.add_parser("runs", help="list the recorded runs, or write their metrics as CSV")
     _path(runs.add_argument("--runs-dir", help="the runs folder (default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)"), FOLDER)
@@ -185,7 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[0] == "gui":
         prefer_sleeping_threads()
     args = parser.parse_args(arguments)
-    handlers = {"train": _train, "runs": _runs, "datamap": _datamap, "evaluate": _evaluate, "predict": _predict, "devices": _devices,
+    handlers = {"train": _train, "lr-find": _lr_find, "runs": _runs, "datamap": _datamap, "evaluate": _evaluate,
+                "predict": _predict, "devices": _devices,
                 "data": _data, "export": _export, "completion": _completion,
                 "install-desktop": _install_desktop, "uninstall-desktop": _uninstall_desktop}
     try:
@@ -317,6 +332,58 @@ def _train(args: argparse.Namespace) -> int:
     if signals.exit_code is not None:
         return signals.exit_code
     return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def _lr_find(args: argparse.Namespace) -> int:
+    """`lr-find`: the finder's curve, a row a decade, and its suggestion; exit code 1 when it has none."""
+    from fmnist_gui.config import ConfigError, preset
+    from fmnist_gui.data import load_fashion_mnist
+    from fmnist_gui.devices import resolve_device
+    from fmnist_gui.engine.lr_finder import find_learning_rate
+
+    try:
+        config = _train_config(args, preset(args.preset))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    resolve_device(config.device)
+    data = load_fashion_mnist(args.data_dir)
+    result = find_learning_rate(config, data)
+    if args.json:
+        print(json.dumps({"schema": JSON_SCHEMA, "model": config.model, "optimizer": config.optimizer,
+                          "batch_size": config.batch_size, "weight_decay": config.weight_decay,
+                          "momentum": config.momentum, "seed": config.seed, "device": config.device,
+                          "suggestion": result.suggestion, "message": result.message, "exploded": result.exploded,
+                          "seconds": result.seconds, "lrs": _finite_or_null(result.lrs),
+                          "losses": _finite_or_null(result.losses), "smoothed": _finite_or_null(result.smoothed)}))
+    else:
+        _print_finder(config, result)
+    if result.suggestion is None:
+        say_error(result.message)
+        return EXIT_FAILURE
+    return 0
+
+
+def _finite_or_null(values: Any) -> list[float | None]:
+    return [float(v) if math.isfinite(v) else None for v in values]
+
+
+def _print_finder(config: Any, result: Any) -> None:
+    """One row per decade of the rates tried, the suggestion's row marked, then the verdict."""
+    import numpy as np
+
+    print(f"Learning-rate finder: {config.model}, {config.optimizer}, batch {config.batch_size}, "
+          f"weight decay {config.weight_decay:g}" + (f", momentum {config.momentum:g}" if config.optimizer == "sgd" else "")
+          + f", seed {config.seed}, on {config.device} ({result.seconds:.1f} s)")
+    if len(result.lrs):
+        logs = np.log10(result.lrs)
+        rows = {int(np.argmin(np.abs(logs - decade))) for decade in range(math.ceil(logs[0]), math.floor(logs[-1]) + 1)}
+        suggested = None if result.suggestion is None else int(np.argmin(np.abs(result.lrs - result.suggestion)))
+        print(f"  {'rate':>9}  {'loss':>9}  {'smoothed':>9}")
+        for row in sorted(rows | ({suggested} if suggested is not None else set())):
+            mark = "  <- suggested" if row == suggested else ""
+            print(f"  {result.lrs[row]:9.2e}  {result.losses[row]:9.4f}  {result.smoothed[row]:9.4f}{mark}")
+    if result.suggestion is not None:
+        print(result.message)
 
 
 def _resume_path(text: str) -> Path:

@@ -28,6 +28,7 @@ from fmnist_gui.qt.files import FileCommands
 from fmnist_gui.qt.follow import RunFollowing
 from fmnist_gui.qt.icons import app_icon
 from fmnist_gui.qt.inference import InferenceService
+from fmnist_gui.qt.lr_finding import LearningRateFinding
 from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.reporter import Reporter
 from fmnist_gui.qt.runs import RunsController
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
                                            self.timeline, self.analysis, self.inference, self.reporter, self.docks, self)
         self.dynamics_panels = DynamicsPanels(self.dynamics_views, self.dynamics_model, self.predictions, self.analysis.inspect,
                                               lambda key: raise_dock(self.docks, key), self.reporter, self.settings, self)
+        self.lr_finding = LearningRateFinding(self.work, self.controls, lambda: self.data_source.data, self.reporter, self)
         self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
         self.exports = ExportCommands(self.document, self.predictions, self.inference, self.settings, self.reporter,
                                       {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,

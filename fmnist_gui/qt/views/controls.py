@@ -70,6 +70,12 @@ NO_GPU_NOTE = " This machine has no GPU: on the CPU this preset takes hours."
 PAUSED_HINT = ("Paused: the learning rate (for one-cycle and cosine, the schedule's peak), weight decay and SGD momentum "
                "can be changed; Resume applies them from the next batch.")
 FIELD_NAMES = {"lr": "The learning rate", "weight_decay": "Weight decay", "momentum": "Momentum"}
+FIND_LR_TIPS = {  # by (data ready, idle)
+    (True, True): "Find a learning rate: a short run of a fresh copy of this model with a rising rate (seconds)",
+    (True, False): "The learning-rate finder waits until the run is over",
+    (False, True): "The learning-rate finder needs Fashion-MNIST: see the message above the plots",
+    (False, False): "The learning-rate finder needs Fashion-MNIST: see the message above the plots",
+}
 PAUSE_BUTTON_TEXT = {
     RunState.IDLE: "Pause", RunState.RUNNING: "Pause", RunState.STOPPING: "Pause",
     RunState.PAUSING: "Pausing…", RunState.PAUSED: "Resume",
@@ -85,6 +91,7 @@ class ControlsPanel(QWidget):
     resume_requested = Signal()
     stop_requested = Signal()
     revert_requested = Signal()
+    find_lr_requested = Signal(object)  # TrainConfig: the form's values for the learning-rate finder
     buttons_changed = Signal()  # a run button was enabled, disabled or renamed
 
     def __init__(self, devices: list[DeviceInfo], parent: QWidget | None = None) -> None:
@@ -118,6 +125,8 @@ class ControlsPanel(QWidget):
         self.optimizer = _combo(OPTIMIZERS, "SGD (with momentum), Adam, or AdamW (Adam with decoupled weight decay)")
         self.lr = LogSpinBox(1e-6, 10.0)
         self.lr.setToolTip("Learning rate: the step size (for one-cycle, the peak). Arrows move a quarter decade.")
+        self.find_lr = QPushButton("Find…")
+        self.find_lr.setMaximumWidth(self.find_lr.fontMetrics().horizontalAdvance("Find…") + 24)
         self.momentum = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=0.999, singleStep=0.05)
         self.momentum.setToolTip("SGD momentum: how much of the previous step carries over (0 = plain SGD)")
         self.batch_size = QSpinBox(minimum=1, maximum=65536)
@@ -142,7 +151,7 @@ class ControlsPanel(QWidget):
         form.addRow(self.preset_note)
         for label, widget in (
             ("Device", self.device), ("Model", self.model), ("Optimizer", self.optimizer),
-            ("Learning rate", self.lr), ("Momentum", self.momentum), ("Batch size", self.batch_size),
+            ("Learning rate", _beside(self.lr, self.find_lr)), ("Momentum", self.momentum), ("Batch size", self.batch_size),
             ("Epochs", self.epochs), ("Weight decay", self.weight_decay), ("LR schedule", self.schedule),
             ("Seed", self.seed), ("Augmentation", self.augment),
         ):
@@ -209,6 +218,7 @@ class ControlsPanel(QWidget):
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.stop_button.clicked.connect(self.stop_requested)
         self.revert_button.clicked.connect(self.revert_requested)
+        self.find_lr.clicked.connect(lambda: self._emit_config(self.find_lr_requested))
         for widget in (self.lr, self.momentum, self.weight_decay):
             widget.valueChanged.connect(self._clear_error)
             widget.lineEdit().textChanged.connect(self._on_editable_text_changed)  # also for half-typed text
@@ -414,6 +424,8 @@ class ControlsPanel(QWidget):
         self.train_button.setEnabled(idle and self._data_ready)
         self.continue_button.setEnabled(idle and self._data_ready and self._can_continue)
         self.continue_button.setText(self._continue_label)
+        self.find_lr.setEnabled(idle and self._data_ready)
+        self.find_lr.setToolTip(FIND_LR_TIPS[(self._data_ready, idle)])
         for widget in (self.continue_with_label, self.continue_with):
             widget.setVisible(self._schedule_finished)
             widget.setEnabled(idle)
@@ -466,6 +478,16 @@ def _narrow(combo: QComboBox) -> QComboBox:
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(14)
     return combo
+
+
+def _beside(field: QWidget, button: QPushButton) -> QWidget:
+    """A form field with a small button on its right."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(field, 1)
+    layout.addWidget(button)
+    return row
 
 
 def _combo(values: tuple[str, ...], tooltip: str) -> QComboBox:

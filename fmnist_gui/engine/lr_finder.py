@@ -1,0 +1,211 @@
+"""The learning-rate finder (Smith 2017, as fastai's `lr_find`): a rising rate, the loss it gives, a suggestion.
+
+A fresh model built from the config trains for a few hundred batches while the rate rises
+exponentially; the loss, smoothed, falls while the rate helps and shoots up once it is too high.
+The suggestion is the rate where the smoothed loss falls fastest against log10(rate). Only the
+finder's own model is trained: no model the user has is touched.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from fmnist_gui.config import TrainConfig
+from fmnist_gui.data import FashionMNIST
+from fmnist_gui.devices import resolve_device
+from fmnist_gui.engine.evaluation import to_input
+from fmnist_gui.engine.optim import build_optimization
+from fmnist_gui.errors import UserFacingError
+from fmnist_gui.models import get_model_spec, has_convolutions
+
+START_LR = 1e-7
+END_LR = 10.0
+STEPS = 200  # 25 a decade; the default model takes about 5 s on 2 CPU cores
+SMOOTHING = 0.98  # fastai's beta: the moving average remembers about 50 batches
+EXPLOSION = 4.0  # the smoothed loss above this many times its best ends the search, as in fastai
+SKIP_START = 10  # the first points' average rests on too few batches to read a slope from
+SKIP_END = 5  # the last points are the explosion itself
+MIN_POINTS = 5  # fewer points than this between the skipped ends give no slope worth suggesting
+REPORT_INTERVAL = 0.05  # seconds: about 20 progress reports a second
+
+# fraction done, rate and smoothed loss of the latest batch
+Progress = Callable[[float, float, float], None]
+
+
+@dataclass(frozen=True)
+class FinderOptions:
+    """The rates tried: from `start_lr` to `end_lr` over `steps` batches, exponentially."""
+
+    start_lr: float = START_LR
+    end_lr: float = END_LR
+    steps: int = STEPS
+
+    def __post_init__(self) -> None:
+        if not (0 < self.start_lr < self.end_lr and math.isfinite(self.end_lr)):
+            raise UserFacingError(f"The finder's rates must rise from above 0: {self.start_lr:g} to {self.end_lr:g} do not.")
+        if self.steps < SKIP_START + SKIP_END + MIN_POINTS:
+            raise UserFacingError(f"The finder needs at least {SKIP_START + SKIP_END + MIN_POINTS} batches, not {self.steps}.")
+
+
+@dataclass(frozen=True)
+class FinderResult:
+    """What the finder saw: one point per batch trained, and its suggestion (None when it has none)."""
+
+    lrs: np.ndarray  # float64, the rate of each batch
+    losses: np.ndarray  # float64, that batch's loss (NaN or inf where it became non-finite)
+    smoothed: np.ndarray  # float64, the bias-corrected moving average of the losses
+    suggestion: float | None
+    message: str  # one sentence or two for people: what happened, what is suggested or why nothing is
+    stopped: bool  # ended by a stop request before the search was over
+    exploded: bool  # ended early because the loss exploded (the usual end)
+    seconds: float
+
+
+class LossTracker:
+    """The smoothed loss, batch by batch (fastai's bias-corrected moving average), and whether it exploded."""
+
+    def __init__(self, beta: float = SMOOTHING, explosion: float = EXPLOSION) -> None:
+        self.beta, self.explosion = beta, explosion
+        self._average = 0.0
+        self._count = 0
+        self.best = math.inf
+        self.exploded = False
+
+    def add(self, loss: float) -> float:
+        """The smoothed loss after `loss`; sets `exploded` when it is non-finite or far above the best so far."""
+        self._count += 1
+        self._average = self.beta * self._average + (1 - self.beta) * loss
+        smoothed = self._average / (1 - self.beta**self._count)
+        if not math.isfinite(smoothed) or smoothed > self.explosion * self.best:
+            self.exploded = True
+        else:
+            self.best = min(self.best, smoothed)
+        return smoothed
+
+
+def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
+    """The bias-corrected moving average of `losses`, as the finder computes it batch by batch."""
+    tracker = LossTracker(beta)
+    return np.array([tracker.add(float(loss)) for loss in losses], dtype=np.float64)
+
+
+def explosion_index(losses: np.ndarray, beta: float = SMOOTHING, explosion: float = EXPLOSION) -> int | None:
+    """The index of the first loss at which the search would end, or None when it never explodes."""
+    tracker = LossTracker(beta, explosion)
+    for index, loss in enumerate(losses):
+        tracker.add(float(loss))
+        if tracker.exploded:
+            return index
+    return None
+
+
+def exponential_rates(options: FinderOptions) -> np.ndarray:
+    """The rate of each batch, from start_lr to end_lr, evenly spaced in log10."""
+    return np.geomspace(options.start_lr, options.end_lr, options.steps)
+
+
+def steepest_descent(lrs: np.ndarray, smoothed: np.ndarray, skip_start: int = SKIP_START,
+                     skip_end: int = SKIP_END) -> float | None:
+    """The rate where the smoothed loss falls fastest against log10(rate), ignoring both ends;
+    None when too few points remain or the loss falls nowhere."""
+    window = slice(skip_start, len(lrs) - skip_end)
+    rates, losses = np.asarray(lrs, dtype=np.float64)[window], np.asarray(smoothed, dtype=np.float64)[window]
+    if len(rates) < MIN_POINTS or not np.all(np.isfinite(losses)):
+        return None
+    slopes = np.gradient(losses, np.log10(rates))
+    steepest = int(np.argmin(slopes))
+    return float(rates[steepest]) if slopes[steepest] < 0 else None
+
+
+def describe(lrs: np.ndarray, smoothed: np.ndarray, suggestion: float | None, exploded: bool, stopped: bool,
+             steps: int) -> str:
+    """The finder's outcome in words."""
+    done = len(lrs)
+    if stopped:
+        return f"Stopped after {done} of {steps} batches: a part of the curve suggests no rate."
+    if exploded and done < SKIP_START + SKIP_END + MIN_POINTS:
+        at = f" at a rate of {lrs[-1]:.2g}" if done else ""
+        return (f"The loss diverged at once{at}, after {done} batch{'es' if done != 1 else ''}: no rate can be "
+                "suggested. This model and optimizer may not train at all; check the other values.")
+    if suggestion is None:
+        return f"The loss did not fall at any rate from {lrs[0]:.2g} to {lrs[-1]:.2g}: no rate can be suggested."
+    ending = f"the loss exploded at {lrs[-1]:.2g}" if exploded else f"it reached {lrs[-1]:.2g} without exploding"
+    return (f"Suggested learning rate {suggestion:.2g}, where the smoothed loss falls fastest; "
+            f"{done} batches tried, {ending}.")
+
+
+def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderOptions = FinderOptions(),
+                       stop: threading.Event | None = None, progress: Progress | None = None,
+                       report_interval: float = REPORT_INTERVAL) -> FinderResult:
+    """Train a fresh, seeded `config.model` with the rate rising batch by batch; see the module's docstring.
+
+    `config` gives the model, optimizer, batch size, weight decay, momentum, seed and device;
+    its rate, schedule and epochs are not used. `stop` ends the search at the next batch;
+    `progress` hears at most about 20 times a second, in this thread.
+    """
+    started = time.monotonic()
+    device = resolve_device(config.device)
+    spec = get_model_spec(config.model)
+    torch.manual_seed(config.seed)
+    model = spec.create(device)
+    model.train()
+    optimizer, _ = build_optimization(config.replace(schedule="constant"), model.parameters(), 1, 1)
+    images, labels = data.train_images.to(device), data.train_labels.to(device)
+    channels_last = has_convolutions(model)
+    batches = _batches(len(labels), config.batch_size, config.seed)
+    lrs = exponential_rates(options)
+    tracker = LossTracker()
+    losses: list[float] = []
+    smoothed: list[float] = []
+    stopped = False
+    last_report = 0.0
+    try:
+        for step, (lr, index) in enumerate(zip(lrs, batches)):
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
+            for group in optimizer.param_groups:
+                group["lr"] = float(lr)
+            index = index.to(device)
+            loss = F.cross_entropy(model(to_input(images[index], spec.mean, spec.std, channels_last)), labels[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            value = float(loss.detach())  # the explosion test needs it every batch
+            losses.append(value)
+            smoothed.append(tracker.add(value))
+            now = time.monotonic()
+            if progress is not None and (now - last_report >= report_interval or tracker.exploded or step == len(lrs) - 1):
+                last_report = now
+                progress((step + 1) / len(lrs), float(lr), smoothed[-1])
+            if tracker.exploded:
+                break
+    except torch.cuda.OutOfMemoryError:
+        raise UserFacingError("The GPU ran out of memory; try a smaller batch size or a smaller model.") from None
+    tried = lrs[: len(losses)]
+    points = np.array(smoothed, dtype=np.float64)
+    suggestion = None if stopped else steepest_descent(tried, points)
+    exploded = tracker.exploded
+    return FinderResult(
+        lrs=tried.copy(), losses=np.array(losses, dtype=np.float64), smoothed=points, suggestion=suggestion,
+        message=describe(tried, points, suggestion, exploded, stopped, options.steps), stopped=stopped,
+        exploded=exploded, seconds=time.monotonic() - started,
+    )
+
+
+def _batches(size: int, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+    """Batches of indices from seeded shuffles of the training set, reshuffled when one is used up; endless."""
+    generator = torch.Generator().manual_seed(seed)
+    batch_size = min(batch_size, size)
+    while True:
+        permutation = torch.randperm(size, generator=generator)
+        for start in range(0, size - batch_size + 1, batch_size):
+            yield permutation[start : start + batch_size]
