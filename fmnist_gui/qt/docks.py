@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 CONTROLS_WIDTH = 320  # bump when docks are added or removed: an older saved layout is then ignored
 Area = Qt.DockWidgetArea
 
@@ -33,6 +33,8 @@ DOCKS: tuple[DockInfo, ...] = (
     DockInfo("per_class", "Per class", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("mistakes", "Mistakes", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("browser", "Browse", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("projector", "Projector", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("layers", "Layers", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("inspector", "Inspect", Area.RightDockWidgetArea, tab_with="samples"),
     DockInfo("own_image", "Your image", Area.RightDockWidgetArea, tab_with="samples"),
     DockInfo("draw", "Draw", Area.RightDockWidgetArea, tab_with="samples"),

@@ -25,6 +25,7 @@ from fmnist_gui.qt.files import FileCommands
 from fmnist_gui.qt.follow import RunFollowing
 from fmnist_gui.qt.icons import app_icon
 from fmnist_gui.qt.inference import InferenceService
+from fmnist_gui.qt.inside import InsideController, InsideViews
 from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.reporter import Reporter
 from fmnist_gui.qt.runs import RunsController
@@ -61,8 +62,10 @@ class MainWindow(QMainWindow):
         self.data_banner = missing_data_banner()
         self.views = AnalysisViews(self.predictions)
         self.runs_view, self.timeline = RunsView(), EpochTimeline()
+        self.inside_views = InsideViews(self.predictions)
         self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
-                                        "log": self.log, "runs": self.runs_view, "timeline": self.timeline, **vars(self.views)})
+                                        "log": self.log, "runs": self.runs_view, "timeline": self.timeline, **vars(self.views),
+                                        **vars(self.inside_views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
         self.data_source = DataSource(self.inference, self.predictions, self.data_banner, self.reporter, self.settings,
@@ -78,6 +81,8 @@ class MainWindow(QMainWindow):
                                            lambda: self.data_source.data, self.files.may_discard, lambda: self.runs.runs_dir)
         self.following = RunFollowing(self.plots, self.status, self.analysis, self.inference, self.reporter, self.document,
                                       self.files.may_discard, self)
+        self.inside = InsideController(self.inside_views, self.predictions, self.inference, self.analysis, self.reporter,
+                                       self.session, self)
         self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
         self.exports = ExportCommands(self.document, self.predictions, self.inference, self.settings, self.reporter,
                                       {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,
