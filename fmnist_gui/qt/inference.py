@@ -2,8 +2,8 @@
 
 Test-set evaluation, training-set predictions, single images (probabilities and saliency), a
 look inside the layers and picture decoding all run on the "inference" lane of the
-background-work layer; a projection's 2-D layout, which needs no model, on a lane of its own. Each caller
-names a key; a newer request of a key replaces an older one (newest wins). The model built
+background-work layer; a projection's 2-D layout, which needs no model, on a lane of its own.
+Each caller names a key; a newer request of a key replaces an older one (newest wins). The model built
 from a checkpoint is cached in the worker thread, so a drawing classified as it is drawn
 costs one forward pass, not a model build.
 """

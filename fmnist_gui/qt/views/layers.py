@@ -156,7 +156,7 @@ class LayersView(QWidget):
         else:
             text = (f"First layer: each of its {count} units' 784 weights as a 28x28 picture, scaled per unit. "
                     "Red pixels raise the unit, blue ones lower it: the shapes it looks for.")
-            columns, max_tile = 32, 56
+            columns, max_tile = 24, 56  # about the weights' own size in a dock beside the curves
         self.filters_caption.setText(text)
         self.filters.set_mosaic(mosaic(diverging(per_tile_scaled(weights, signed=True)), columns), side, max_tile)
         self.filters.show()

@@ -23,7 +23,7 @@ from fmnist_gui.qt.views.widgets import ImageView
 CLASS_COLORS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
                 (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
 POINT_SIZE = 4  # pixels, whatever the zoom
-MISTAKE_SIZE = 8
+MISTAKE_SIZE = 7
 PICK_RADIUS = 8  # pixels: how near the pointer a point must be to be hovered or clicked
 NEIGHBOURS = 50  # a clicked point opens the inspector with its nearest points to step through
 
@@ -108,7 +108,7 @@ class ProjectorView(QWidget):
         self.class_items = [pg.ScatterPlotItem(pxMode=True, size=POINT_SIZE, pen=None, brush=pg.mkBrush(*color, 190),
                                                hoverable=False) for color in CLASS_COLORS]
         self.mistake_item = pg.ScatterPlotItem(pxMode=True, size=MISTAKE_SIZE, symbol="o", brush=None,
-                                               pen=pg.mkPen((20, 20, 20, 150), width=1), hoverable=False)
+                                               pen=pg.mkPen((20, 20, 20, 110), width=1), hoverable=False)
         self.hover_item = pg.ScatterPlotItem(pxMode=True, size=14, symbol="o", brush=None, pen=pg.mkPen("k", width=2))
         for item in (*self.class_items, self.mistake_item, self.hover_item):
             self.plot.addItem(item)
