@@ -124,7 +124,7 @@ def take_screenshots(args: argparse.Namespace) -> int:
         coordinates, labels = projector.coordinates, window.predictions.test.labels
         shirts = coordinates[labels == 6]
         centre = np.median(shirts, axis=0)
-        spread = coordinates.std(axis=0) * 0.12
+        spread = coordinates.std(axis=0) * 0.2
         projector.view_box.band.setRect(QRectF(*(centre - spread), *(2 * spread)))
         projector.view_box.band.show()
         projector.select_rectangle(projector.view_box.band.rect())
@@ -139,7 +139,7 @@ def take_screenshots(args: argparse.Namespace) -> int:
         """The first layer's caption and mosaic only."""
         bottom = layers.filters.mapTo(window.docks["layers"], QPoint(0, layers.filters.height()))
         dock = window.docks["layers"]
-        dock.grab(QRect(0, 0, dock.width(), bottom.y() + 8)).save(str(out / name))
+        dock.grab(QRect(0, 0, dock.width(), bottom.y() + 3)).save(str(out / name))
 
     def second_model() -> None:
         if args.mlp:

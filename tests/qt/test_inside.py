@@ -219,3 +219,16 @@ def test_layers_show_a_cnns_filters_and_feature_maps(qtbot, make_window):
     assert captions[0].startswith("Convolution 1: 16 feature maps of 28x28")
     assert captions[1].startswith("Convolution 2: 32 feature maps of 14x14")
     assert all(view.height() > 0 for _, view in layers.layer_rows)
+
+
+def test_a_run_starting_while_a_picture_is_computed_ends_with_the_runs_last_model(qtbot, mlp_window, dialog_stub):
+    window = mlp_window
+    projector = window.inside_views.projector
+    window.session.run_started.connect(lambda run: window.docks["projector"].raise_())
+    projector.method_chosen.emit("pca")  # a picture of the old model under way…
+    assert window.busy
+    train(qtbot, window, QUICK.replace(epochs=2))  # …when a new run starts
+    _wait_idle(qtbot, window)
+    assert dialog_stub.errors == []
+    np.testing.assert_array_equal(projector.predicted, window.predictions.test.predictions)
+    assert "epoch 2" in projector.status.text()

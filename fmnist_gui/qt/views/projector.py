@@ -264,7 +264,9 @@ class ProjectorView(QWidget):
 
     def _on_mouse_moved(self, scene_position: QPointF) -> None:
         found = self.nearest(scene_position)
-        self._set_hovered(int(found[0]) if len(found) else None)
+        index = int(found[0]) if len(found) else None
+        if index != self.hovered:  # most moves stay on the same dot or on none: nothing to redraw
+            self._set_hovered(index)
 
     def _on_mouse_clicked(self, event) -> None:  # noqa: ANN001 - pyqtgraph's MouseClickEvent
         if event.button() != Qt.MouseButton.LeftButton or self.split is None:
