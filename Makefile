@@ -21,8 +21,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# The optional extras too (ONNX export, TensorBoard files), so that their tests run rather than skip.
-	$(PY) -m pip install -q -e '.[test,onnx,tensorboard]'
+	# The optional extras too (ONNX export, TensorBoard files, t-SNE), so that their tests run rather than skip.
+	$(PY) -m pip install -q -e '.[test,onnx,tensorboard,tsne]'
 	touch $(STAMP)
 
 # Finds Fashion-MNIST where the app looks for it; installs Debian's package when it is missing.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-LAYOUT_VERSION = 6
+LAYOUT_VERSION = 7
 CONTROLS_WIDTH = 320  # bump when docks are added or removed: an older saved layout is then ignored
 Area = Qt.DockWidgetArea
 
@@ -36,9 +36,11 @@ DOCKS: tuple[DockInfo, ...] = (
     DockInfo("data_map", "Data map", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("suspects", "Suspects", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("forgetting", "Forgetting", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("projector", "Projector", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("inspector", "Inspect", Area.RightDockWidgetArea, tab_with="samples"),
     DockInfo("own_image", "Your image", Area.RightDockWidgetArea, tab_with="samples"),
     DockInfo("draw", "Draw", Area.RightDockWidgetArea, tab_with="samples"),
+    DockInfo("layers", "Layers", Area.RightDockWidgetArea, tab_with="samples"),
     DockInfo("pinned", "Pinned", Area.RightDockWidgetArea, tab_with="samples"),
 )
 

@@ -28,6 +28,7 @@ from fmnist_gui.qt.files import FileCommands
 from fmnist_gui.qt.follow import RunFollowing
 from fmnist_gui.qt.icons import app_icon
 from fmnist_gui.qt.inference import InferenceService
+from fmnist_gui.qt.inside import InsideController, InsideViews
 from fmnist_gui.qt.lr_finding import LearningRateFinding
 from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.reporter import Reporter
@@ -69,9 +70,11 @@ class MainWindow(QMainWindow):
         self.runs_view, self.timeline = RunsView(), EpochTimeline()
         self.data_map = DataMapView(self.predictions, self.dynamics_model)
         self.dynamics_views = DynamicsViews(self.predictions.class_names)
+        self.inside_views = InsideViews(self.predictions)
         self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
                                         "log": self.log, "runs": self.runs_view, "timeline": self.timeline,
-                                        "data_map": self.data_map, **vars(self.views), **vars(self.dynamics_views)})
+                                        "data_map": self.data_map, **vars(self.views), **vars(self.dynamics_views),
+                                        **vars(self.inside_views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
         self.data_source = DataSource(self.inference, self.predictions, self.data_banner, self.reporter, self.settings,
@@ -92,6 +95,8 @@ class MainWindow(QMainWindow):
         self.dynamics_panels = DynamicsPanels(self.dynamics_views, self.dynamics_model, self.predictions, self.analysis.inspect,
                                               lambda key: raise_dock(self.docks, key), self.reporter, self.settings, self)
         self.lr_finding = LearningRateFinding(self.work, self.controls, lambda: self.data_source.data, self.reporter, self)
+        self.inside = InsideController(self.inside_views, self.predictions, self.inference, self.analysis, self.reporter,
+                                       self.session, self)
         self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
         self.exports = ExportCommands(self.document, self.predictions, self.inference, self.settings, self.reporter,
                                       {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,
