@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
 LAYOUT_VERSION = 7
 CONTROLS_WIDTH = 320  # bump when docks are added or removed: an older saved layout is then ignored
@@ -64,7 +64,25 @@ def build_docks(window: QMainWindow, widgets: dict[str, QWidget]) -> dict[str, Q
     for info in DOCKS:
         if info.tab_with:
             docks[info.tab_with].raise_()
+    window.installEventFilter(_WholeTabTitles(window))
+    for bar in window.findChildren(QTabBar):
+        _keep_titles_whole(bar)
     return docks
+
+
+class _WholeTabTitles(QObject):
+    """Applies to every dock tab bar the window makes, now or after a layout change."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.ChildPolished and isinstance(event.child(), QTabBar):
+            _keep_titles_whole(event.child())
+        return False
+
+
+def _keep_titles_whole(bar: QTabBar) -> None:
+    """A group of nine docks on a laptop screen scrolls its tabs rather than cutting every title to "Cu…"."""
+    bar.setElideMode(Qt.TextElideMode.ElideNone)
+    bar.setUsesScrollButtons(True)
 
 
 def raise_dock(docks: dict[str, QDockWidget], key: str) -> None:

@@ -285,3 +285,18 @@ def test_an_unsaved_model_is_never_discarded_without_asking(qtbot, make_window, 
     window.menus.actions["save_as"].trigger()
     window.close()  # saved: nothing to ask
     assert not window.isVisible() and len(dialog_stub.confirms) == 3
+
+
+def test_dock_tabs_keep_whole_titles_and_scroll_on_a_laptop_screen(qtbot, make_window):
+    from PySide6.QtWidgets import QTabBar
+
+    window = make_window()
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.isVisible()]
+    assert bars and all(bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons() for bar in bars)
+    titles = {bar.tabText(i) for bar in bars for i in range(bar.count())}
+    assert {"Curves", "Data map", "Suspects", "Forgetting", "Projector", "Layers", "Pinned"} <= titles
+    window.reset_layout()  # bars made again by a layout change keep the setting
+    assert all(bar.elideMode() == Qt.TextElideMode.ElideNone for bar in window.findChildren(QTabBar) if bar.isVisible())
