@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 import fmnist_gui
+from fmnist_gui.qt.gui_gc import collect_garbage_in_gui_thread
 from fmnist_gui.qt.icons import app_icon
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("Fashion-MNIST trainer")
     app.setDesktopFileName("fmnist-gui")
     app.setWindowIcon(app_icon())
+    collect_garbage_in_gui_thread(app)
     return app
 
 

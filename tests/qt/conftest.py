@@ -7,7 +7,14 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from fmnist_gui.qt import dialogs, tasks
+from fmnist_gui.qt.gui_gc import collect_garbage_in_gui_thread
 from fmnist_gui.qt.settings import Settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_in_the_gui_thread(qapp):
+    """As the app does (qt/app.create_app): a collection in a worker thread can deadlock with Qt."""
+    collect_garbage_in_gui_thread(qapp)
 
 
 class _TrackedLane(tasks.Lane):
