@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPixmap
-from PySide6.QtWidgets import (QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QToolButton,
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
 from fmnist_gui.dynamics.derive import AMBIGUOUS_VARIABILITY, EASY_CONFIDENCE, Region
@@ -21,6 +21,8 @@ from fmnist_gui.qt.predictions import Predictions
 from fmnist_gui.qt.views.gallery import ImageGallery, class_filter
 from fmnist_gui.qt.views.point_cloud import PointCloud
 from fmnist_gui.qt.views.widgets import gray_to_qimage
+from fmnist_gui.qt.views.deferred import RedrawWhenShown
+from fmnist_gui.qt.views.selecting_view_box import SelectingViewBox
 
 # Share of its epochs an image was predicted as labelled: upper edges of the colour bins (the last is "always").
 BIN_EDGES = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -39,42 +41,6 @@ EMPTY_TEXT = ("No data map yet.\n\nTrain a model: the map fills in at the end of
 def correctness_bins(correctness: np.ndarray) -> np.ndarray:
     """(N,) bin numbers 0..len(BIN_NAMES)-1; a tolerance keeps 3 of 5 epochs (0.6 in float32) in its bin."""
     return np.searchsorted(np.asarray(BIN_EDGES), np.asarray(correctness, dtype=np.float64) + 1e-6, side="right")
-
-
-class _SelectingViewBox(pg.ViewBox):
-    """A view box that reports clicks and, in select mode or with Shift, a dragged rectangle."""
-
-    clicked = Signal(object)  # QPointF in data coordinates
-    rectangle_drawn = Signal(object)  # QRectF in data coordinates
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.selecting = False
-        self.band = QGraphicsRectItem(0, 0, 1, 1)
-        self.band.setPen(pg.mkPen((30, 30, 30), width=1, style=Qt.PenStyle.DashLine, cosmetic=True))
-        self.band.setBrush(QBrush(QColor(30, 136, 229, 40)))
-        self.band.setZValue(1000)
-        self.band.hide()
-        self.addItem(self.band, ignoreBounds=True)
-
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802, ANN001 - pyqtgraph's name
-        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if ev.button() != Qt.MouseButton.LeftButton or not (self.selecting or shift):
-            super().mouseDragEvent(ev, axis)
-            return
-        ev.accept()
-        rect = QRectF(self.mapToView(ev.buttonDownPos()), self.mapToView(ev.pos())).normalized()
-        self.band.setRect(rect)
-        self.band.show()
-        if ev.isFinish():
-            self.rectangle_drawn.emit(rect)
-
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802, ANN001 - pyqtgraph's name
-        if ev.button() == Qt.MouseButton.LeftButton:
-            ev.accept()
-            self.clicked.emit(self.mapToView(ev.pos()))
-        else:
-            super().mouseClickEvent(ev)
 
 
 class _HoverCard(QFrame):
@@ -97,7 +63,7 @@ class _HoverCard(QFrame):
         self.hide()
 
 
-class DataMapView(QWidget):
+class DataMapView(RedrawWhenShown, QWidget):
     """Shows the data map of the dynamics on screen; asks for images to be inspected or pinned."""
 
     image_chosen = Signal(str, object, int)  # split name, dataset indices listed, position chosen
@@ -107,7 +73,6 @@ class DataMapView(QWidget):
         super().__init__(parent)
         self.predictions, self.dynamics = predictions, dynamics
         names = predictions.class_names
-        self._shown, self._stale = True, False
         # Everything drawn, by training-set position; `visible` are the positions drawn now (class filter).
         self.x = self.y = np.zeros(0, dtype=np.float32)
         self.visible = np.zeros(0, dtype=np.int64)
@@ -129,7 +94,7 @@ class DataMapView(QWidget):
         top.addWidget(self.class_choice)
         top.addWidget(self.select_button)
 
-        self.view_box = _SelectingViewBox()
+        self.view_box = SelectingViewBox()
         self.plot_widget = pg.PlotWidget(viewBox=self.view_box, background="w")
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setLabel("bottom", "variability: spread of the label's probability")
@@ -203,21 +168,6 @@ class DataMapView(QWidget):
         self.refresh()
 
     # Data in
-    def refresh(self) -> None:
-        """Redraw now if on screen, else when next shown: a hidden tab costs nothing at an epoch's end."""
-        if not self._shown:
-            self._stale = True
-            return
-        self._stale = False
-        self._draw()
-
-    def set_shown(self, shown: bool) -> None:
-        """Told by the dock: a tab that is not the current one reports False."""
-        self._shown = shown
-        if shown and self._stale:
-            self.refresh()
-
-    # Questions
     @property
     def class_shown(self) -> int:
         """The class the map is filtered to, or -1 for all."""
@@ -273,7 +223,7 @@ class DataMapView(QWidget):
         self._list_selection()
 
     # Drawing
-    def _draw(self) -> None:
+    def _redraw(self) -> None:
         summary, dynamics = self.dynamics.summary, self.dynamics.dynamics
         train = self.predictions.train
         if summary is None or dynamics is None or summary.epochs == 0 or train is None or len(train.labels) != dynamics.train_size:

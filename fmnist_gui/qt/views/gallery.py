@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListVi
 
 from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
 from fmnist_gui.qt.predictions import Predictions, Split
+from fmnist_gui.qt.views.deferred import RedrawWhenShown
 
 THUMBNAIL = 56
 MAX_CACHED_THUMBNAILS = 4000
@@ -159,7 +160,7 @@ def class_filter(any_text: str, class_names: tuple[str, ...], tooltip: str) -> Q
     return combo
 
 
-class _GalleryPanel(QWidget):
+class _GalleryPanel(RedrawWhenShown, QWidget):
     """A caption, a row of filters and a gallery; subclasses decide which images to list."""
 
     image_chosen = Signal(str, object, int)  # split name, dataset indices listed, position chosen
@@ -170,7 +171,6 @@ class _GalleryPanel(QWidget):
         self.predictions = predictions
         self.gallery = ImageGallery(predictions.class_names)
         self.gallery.pin_requested.connect(self.pin_requested)
-        self._shown, self._stale = True, False
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.filters = QHBoxLayout()
@@ -186,22 +186,8 @@ class _GalleryPanel(QWidget):
     def listed(self) -> np.ndarray:
         return self.gallery.gallery_model.indices
 
-    def refresh(self) -> None:
-        """Relist the images now if the panel is on screen, else when it is next shown.
-
-        A hidden tab then costs nothing at each epoch's end, when the GUI thread must stay free.
-        """
-        if not self._shown:
-            self._stale = True
-            return
-        self._stale = False
+    def _redraw(self) -> None:
         self._fill()
-
-    def set_shown(self, shown: bool) -> None:
-        """Told by the dock: a tab that is not the current one reports False."""
-        self._shown = shown
-        if shown and self._stale:
-            self.refresh()
 
     def _fill(self) -> None:
         raise NotImplementedError

@@ -11,13 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QStandardItemModel
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QProgressBar, QSplitter,
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QSplitter,
                                QToolButton, QVBoxLayout, QWidget)
 
 from fmnist_gui.qt.predictions import Predictions, Split
 from fmnist_gui.qt.views.gallery import ImageGallery
 from fmnist_gui.qt.views.widgets import ImageView
+from fmnist_gui.qt.views.selecting_view_box import SelectingViewBox
 
 # Ten colours told apart by most eyes (Tableau 10), one per true class.
 CLASS_COLORS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -26,34 +27,6 @@ POINT_SIZE = 4  # pixels, whatever the zoom
 MISTAKE_SIZE = 7
 PICK_RADIUS = 8  # pixels: how near the pointer a point must be to be hovered or clicked
 NEIGHBOURS = 50  # a clicked point opens the inspector with its nearest points to step through
-
-
-class SelectingViewBox(pg.ViewBox):
-    """A ViewBox where a left drag draws a selection rectangle while `selecting` is on (or with shift)."""
-
-    rectangle_drawn = Signal(object)  # QRectF in view coordinates
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.selecting = False
-        self.band = QGraphicsRectItem()
-        self.band.setPen(pg.mkPen((25, 90, 200), width=2, style=Qt.PenStyle.DashLine, cosmetic=True))
-        self.band.setBrush(QBrush(QColor(25, 90, 200, 35)))
-        self.band.setZValue(1e9)
-        self.band.hide()
-        self.addItem(self.band, ignoreBounds=True)
-
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph's name
-        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if ev.button() != Qt.MouseButton.LeftButton or not (self.selecting or shift):
-            super().mouseDragEvent(ev, axis)
-            return
-        ev.accept()
-        rect = QRectF(self.mapToView(ev.buttonDownPos()), self.mapToView(ev.pos())).normalized()
-        self.band.setRect(rect)
-        self.band.show()
-        if ev.isFinish():
-            self.rectangle_drawn.emit(rect)
 
 
 def legend_html(class_names: tuple[str, ...]) -> str:
