@@ -7,12 +7,11 @@ xvfb), so the window is drawn by the real xcb platform plugin.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, rerun_under_xvfb
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -33,9 +32,7 @@ def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
         return rerun_under_xvfb(args.screen)
-    # A throwaway settings folder: the screenshot never depends on, or changes, the user's.
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
-    os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-runs-")  # never the user's runs
+    use_throwaway_settings_and_runs()
     return take_screenshots(args)
 
 
@@ -44,16 +41,10 @@ def take_screenshots(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QPointF, QTimer
 
     from fmnist_gui.config import preset
-    from fmnist_gui.qt.app import create_app
-    from fmnist_gui.qt.main_window import MainWindow
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = create_app()
-    window = MainWindow(data_dir=args.data_dir)
-    width, height = (int(v) for v in args.size.split("x"))
-    window.resize(width, height)
-    window.show()
+    app, window = open_window(args.size, args.data_dir)
     config = preset(args.preset).replace(epochs=args.epochs)
     if args.model:
         config = config.replace(model=args.model)

@@ -11,14 +11,13 @@ Usage: python packaging/screenshot_dynamics.py [--out docs] [--preset default] [
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from virtual_screen import needs_virtual_screen, rerun_under_xvfb
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 OTHER_DOCKS = ("suspects", "pinned", "forgetting")  # shot when the window has them
@@ -46,17 +45,12 @@ def shoot(args: argparse.Namespace, checkpoint: Path) -> int:
     from PySide6.QtCore import QTimer
 
     from fmnist_gui.qt import dialogs
-    from fmnist_gui.qt.app import create_app
     from fmnist_gui.qt.docks import raise_dock
-    from fmnist_gui.qt.main_window import MainWindow
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     dialogs.confirm = lambda *a, **k: False  # no recovery question over the pictures
-    app = create_app()
-    window = MainWindow(data_dir=args.data_dir)
-    window.resize(*(int(v) for v in args.size.split("x")))
-    window.show()
+    app, window = open_window(args.size, args.data_dir)
     written: list[str] = []
     steps = []
 
@@ -128,9 +122,8 @@ def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
         return rerun_under_xvfb(SCREEN)
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
     runs = Path(args.runs) if args.runs else Path(tempfile.mkdtemp(prefix="fmnist-gui-runs-"))
-    os.environ["FMNIST_RUNS"] = str(runs)
+    use_throwaway_settings_and_runs(str(runs))
     if not args.runs:
         command = [sys.executable, "-m", "fmnist_gui", "train", "--preset", args.preset, "--epochs", str(args.epochs),
                    "--runs-dir", str(runs), "--name", f"{args.preset}, {args.epochs} epochs"]

@@ -10,13 +10,11 @@ long each picture took. Without a display it starts itself again under xvfb-run.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, rerun_under_xvfb
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -39,8 +37,7 @@ def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
         return rerun_under_xvfb(args.screen)
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
-    os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-runs-")  # never the user's runs
+    use_throwaway_settings_and_runs()
     return take_screenshots(args)
 
 
@@ -50,16 +47,10 @@ def take_screenshots(args: argparse.Namespace) -> int:
 
     from fmnist_gui.config import preset
     from fmnist_gui.engine.projection import METHODS
-    from fmnist_gui.qt.app import create_app
-    from fmnist_gui.qt.main_window import MainWindow
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = create_app()
-    window = MainWindow(data_dir=args.data_dir)
-    width, height = (int(v) for v in args.size.split("x"))
-    window.resize(width, height)
-    window.show()
+    app, window = open_window(args.size, args.data_dir)
     projector, layers = window.inside_views.projector, window.inside_views.layers
     outcome: dict[str, object] = {"timings": []}
     steps: list = []

@@ -8,12 +8,10 @@ the form. Without a display it starts itself again under xvfb-run.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, rerun_under_xvfb
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -33,9 +31,7 @@ def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
         return rerun_under_xvfb(args.screen)
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
-    os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-runs-")
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads, as `fmnist-gui` sets it for the window
+    use_throwaway_settings_and_runs()
     return take_screenshot(args)
 
 
@@ -43,15 +39,10 @@ def take_screenshot(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
 
     from fmnist_gui.config import preset
-    from fmnist_gui.qt.app import create_app
-    from fmnist_gui.qt.main_window import MainWindow
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = create_app()
-    window = MainWindow(data_dir=args.data_dir)
-    window.resize(*(int(v) for v in args.size.split("x")))
-    window.show()
+    app, window = open_window(args.size, args.data_dir)
     outcome: dict[str, object] = {}
 
     def start() -> None:

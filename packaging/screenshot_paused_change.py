@@ -8,12 +8,10 @@ docs/view-paused-change.png. Also grabs the form showing a refused value (--form
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, rerun_under_xvfb
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -35,8 +33,7 @@ def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
         return rerun_under_xvfb(args.screen)
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
-    os.environ["FMNIST_RUNS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-runs-")  # never the user's runs
+    use_throwaway_settings_and_runs()
     return shoot(args)
 
 
@@ -44,15 +41,9 @@ def shoot(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
 
     from fmnist_gui.config import preset
-    from fmnist_gui.qt.app import create_app
-    from fmnist_gui.qt.main_window import MainWindow
     from fmnist_gui.qt.run_state import RunState
 
-    app = create_app()
-    window = MainWindow(data_dir=args.data_dir)
-    width, height = (int(v) for v in args.size.split("x"))
-    window.resize(width, height)
-    window.show()
+    app, window = open_window(args.size, args.data_dir)
     controls = window.controls
     outcome: dict[str, object] = {}
 

@@ -9,13 +9,12 @@ Usage: python packaging/screenshot_runs.py [--out docs] [--preset default] [--ep
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, rerun_under_xvfb
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -40,16 +39,11 @@ def shoot(args: argparse.Namespace, runs: Path) -> int:
     from PySide6.QtCore import QTimer
 
     from fmnist_gui.qt import dialogs
-    from fmnist_gui.qt.app import create_app
-    from fmnist_gui.qt.main_window import MainWindow
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     dialogs.confirm = lambda *a, **k: False  # no recovery question over the pictures
-    app = create_app()
-    window = MainWindow(data_dir=args.data_dir)
-    window.resize(*(int(v) for v in args.size.split("x")))
-    window.show()
+    app, window = open_window(args.size, args.data_dir)
     follower: list[subprocess.Popen] = []
     steps = []
 
@@ -130,9 +124,8 @@ def main() -> int:
     args = parse_args()
     if needs_virtual_screen():
         return rerun_under_xvfb(SCREEN)
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
     runs = Path(tempfile.mkdtemp(prefix="fmnist-gui-runs-"))
-    os.environ["FMNIST_RUNS"] = str(runs)
+    use_throwaway_settings_and_runs(str(runs))
     for seed in (0, 1, 2):
         subprocess.run(train_command(args, seed, runs), check=True, stdout=subprocess.DEVNULL)
     return shoot(args, runs)

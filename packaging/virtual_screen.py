@@ -18,3 +18,24 @@ def rerun_under_xvfb(screen: str) -> int:
         print("No display and no xvfb-run: install xvfb (sudo apt-get install xvfb).", file=sys.stderr)
         return 2
     return subprocess.call(["xvfb-run", "-a", "-s", f"-screen 0 {screen}", sys.executable, *sys.argv])
+
+
+def use_throwaway_settings_and_runs(runs: str | None = None) -> None:
+    """A screenshot never depends on, or changes, the user's settings or runs; call before torch loads."""
+    import tempfile
+
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-")
+    os.environ["FMNIST_RUNS"] = runs or tempfile.mkdtemp(prefix="fmnist-gui-shot-runs-")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `fmnist-gui` sets it for the window
+
+
+def open_window(size: str, data_dir: str | None = None):  # noqa: ANN201 - Qt types load late
+    """The app and its main window, shown at `size` (WIDTHxHEIGHT)."""
+    from fmnist_gui.qt.app import create_app
+    from fmnist_gui.qt.main_window import MainWindow
+
+    app = create_app()
+    window = MainWindow(data_dir=data_dir)
+    window.resize(*(int(v) for v in size.split("x")))
+    window.show()
+    return app, window
