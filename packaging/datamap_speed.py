@@ -20,6 +20,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from fmnist_gui.qt.gui_gc import collect_garbage_in_gui_thread  # noqa: E402
+
 from fmnist_gui.data import CLASS_NAMES  # noqa: E402
 from fmnist_gui.dynamics import TrainingDynamics, summarize  # noqa: E402
 from fmnist_gui.qt.dynamics_model import DynamicsModel  # noqa: E402
@@ -67,6 +69,7 @@ def main() -> None:
     view.resize(width, height)
     view.show()
     app.processEvents()
+    collect_garbage_in_gui_thread(app).freeze_startup()  # as the app does once its window is up
 
     summary_ms = timed(lambda: summarize(dynamics.train_probability, dynamics.train_predicted, dynamics.train_labels))
     summary = summarize(dynamics.train_probability, dynamics.train_predicted, dynamics.train_labels)

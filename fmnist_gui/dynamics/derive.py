@@ -105,6 +105,12 @@ def regions(confidence: np.ndarray, variability: np.ndarray) -> np.ndarray:
 def likely_mislabelled(probability: np.ndarray, predicted: np.ndarray, labels: np.ndarray,
                        statistics: ExampleStatistics | None = None, top: int | None = None) -> list[Suspect]:
     """Hard-to-learn images consistently predicted as one other class, most suspicious first."""
+    return _suspects(probability, predicted, labels, statistics, top)[0]
+
+
+def _suspects(probability: np.ndarray, predicted: np.ndarray, labels: np.ndarray,
+              statistics: ExampleStatistics | None, top: int | None) -> tuple[list[Suspect], int]:
+    """The `top` suspects (all when None) and how many there are in all."""
     predicted = np.asarray(predicted)
     labels = np.asarray(labels)
     stats = statistics or example_statistics(probability, predicted, labels)
@@ -114,8 +120,9 @@ def likely_mislabelled(probability: np.ndarray, predicted: np.ndarray, labels: n
     # Most suspicious first; the steadier of two equal scores first; then by position, for a stable list.
     order = np.lexsort((candidates, stats.variability[candidates], -score[candidates]))
     chosen = candidates[order][:top] if top is not None else candidates[order]
-    return [Suspect(int(i), int(labels[i]), int(rival[i]), float(stats.confidence[i]), float(stats.variability[i]),
-                    int(stats.forgetting[i]), float(agreement[i]), float(score[i])) for i in chosen]
+    suspects = [Suspect(int(i), int(labels[i]), int(rival[i]), float(stats.confidence[i]), float(stats.variability[i]),
+                        int(stats.forgetting[i]), float(agreement[i]), float(score[i])) for i in chosen]
+    return suspects, len(candidates)
 
 
 def forgetting_by_class(forgetting: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -179,6 +186,5 @@ SUSPECTS_KEPT = 1000
 
 def summarize(probability: np.ndarray, predicted: np.ndarray, labels: np.ndarray) -> DynamicsSummary:
     stats = example_statistics(probability, predicted, labels)
-    suspects = likely_mislabelled(probability, predicted, labels, stats)
-    return DynamicsSummary(stats, tuple(suspects[:SUSPECTS_KEPT]), len(suspects), forgetting_by_class(stats.forgetting, labels),
-                           len(probability))
+    suspects, found = _suspects(probability, predicted, labels, stats, SUSPECTS_KEPT)
+    return DynamicsSummary(stats, tuple(suspects), found, forgetting_by_class(stats.forgetting, labels), len(probability))

@@ -71,6 +71,7 @@ def run_app(checkpoint: str | None = None) -> int:
     app.aboutToQuit.connect(server.close)
     window.show()
     splash.finish(window)
+    collect_garbage_in_gui_thread(app).freeze_startup()
     server.open_requested.disconnect()
     server.open_requested.connect(lambda path: bring_up(window, path))
     for path in [checkpoint, *early]:

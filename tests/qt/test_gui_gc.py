@@ -36,3 +36,12 @@ def test_a_worker_thread_never_collects_and_the_gui_timer_does(qtbot, qapp):
         loop: list = []
         loop.append(loop)
     qtbot.waitUntil(lambda: cycle() is None, timeout=5000)  # the GUI timer's collection freed it
+
+
+def test_what_lives_once_the_window_is_up_is_never_scanned_again(qapp):
+    collector = collect_garbage_in_gui_thread(qapp)
+    try:
+        collector.freeze_startup()
+        assert gc.get_freeze_count() > 1000  # the modules, Qt wrappers and test objects alive now
+    finally:
+        gc.unfreeze()  # the other tests' windows must stay collectable
