@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, step_through, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -66,18 +66,7 @@ def take_screenshots(args: argparse.Namespace) -> int:
         outcome["result"] = result
         next_step()
 
-    def next_step() -> None:
-        """Run the next step once the app is idle (predictions and explanations arrived)."""
-        if window.busy:
-            QTimer.singleShot(100, next_step)
-            return
-        if not steps:
-            window.document.unsaved = False  # a screenshot run: the model need not be kept, so nothing to ask
-            window.close()
-            app.quit()
-            return
-        steps.pop(0)()
-        QTimer.singleShot(400, next_step)
+    next_step = step_through(app, window, steps)
 
     def shoot(name: str, widget) -> None:
         widget.grab().save(str(out / name))

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, step_through, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 OTHER_DOCKS = ("suspects", "pinned", "forgetting")  # shot when the window has them
@@ -54,16 +54,7 @@ def shoot(args: argparse.Namespace, checkpoint: Path) -> int:
     written: list[str] = []
     steps = []
 
-    def next_step() -> None:
-        if window.busy or window.data_source.data is None:
-            QTimer.singleShot(200, next_step)
-            return
-        if not steps:
-            window.close()
-            app.quit()
-            return
-        wait = steps.pop(0)()
-        QTimer.singleShot(wait or 600, next_step)
+    next_step = step_through(app, window, steps, pause_ms=600, ready=lambda: window.data_source.data is not None)
 
     def save(name: str) -> None:
         path = out / f"{name}.png"

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, step_through, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -74,18 +74,7 @@ def take_screenshots(args: argparse.Namespace) -> int:
         window.controls.set_config(config)
         window.controls.train_button.click()
 
-    def next_step() -> None:
-        """Run the next step once the app is idle (every picture and explanation arrived)."""
-        if window.busy or window.session.active:
-            QTimer.singleShot(100, next_step)
-            return
-        if not steps:
-            window.document.unsaved = False
-            window.close()
-            app.quit()
-            return
-        steps.pop(0)()
-        QTimer.singleShot(300, next_step)
+    next_step = step_through(app, window, steps, pause_ms=300, ready=lambda: not window.session.active)
 
     def shoot(name: str, widget) -> None:  # noqa: ANN001 - a QWidget
         widget.grab().save(str(out / name))

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, use_throwaway_settings_and_runs
+from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, step_through, use_throwaway_settings_and_runs
 
 SCREEN = "1600x1000x24"
 
@@ -47,18 +47,12 @@ def shoot(args: argparse.Namespace, runs: Path) -> int:
     follower: list[subprocess.Popen] = []
     steps = []
 
-    def next_step() -> None:
-        if window.busy or window.data_source.data is None:
-            QTimer.singleShot(200, next_step)
-            return
-        if not steps:
-            for process in follower:
-                process.wait()
-            window.close()
-            app.quit()
-            return
-        wait = steps.pop(0)()
-        QTimer.singleShot(wait or 600, next_step)
+    def wait_for_followed_runs() -> None:
+        for process in follower:
+            process.wait()
+
+    next_step = step_through(app, window, steps, pause_ms=600, ready=lambda: window.data_source.data is not None,
+                             at_end=wait_for_followed_runs)
 
     def select_all_grouped() -> None:
         window.docks["runs"].raise_()

@@ -39,3 +39,25 @@ def open_window(size: str, data_dir: str | None = None):  # noqa: ANN201 - Qt ty
     window.resize(*(int(v) for v in size.split("x")))
     window.show()
     return app, window
+
+
+def step_through(app, window, steps: list, pause_ms: int = 400, ready=lambda: True, at_end=lambda: None):  # noqa: ANN001, ANN201
+    """A `next_step` to start the script's steps with: each runs once the window is idle and `ready()`
+    says so, and may return how many milliseconds to wait after it; after the last, `at_end()`, then
+    the window closes (nothing to keep: no question) and the app quits."""
+    from PySide6.QtCore import QTimer
+
+    def next_step() -> None:
+        if window.busy or not ready():
+            QTimer.singleShot(100, next_step)
+            return
+        if not steps:
+            at_end()
+            window.document.unsaved = False
+            window.close()
+            app.quit()
+            return
+        wait = steps.pop(0)()
+        QTimer.singleShot(wait if isinstance(wait, int) and not isinstance(wait, bool) and wait > 0 else pause_ms, next_step)
+
+    return next_step
