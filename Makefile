@@ -12,8 +12,11 @@ XCB_STAMP := $(VENV)/.xcb-checked
 run: setup data xcb
 	$(VENV)/bin/fmnist-gui
 
+# The suite runs against the built wheel installed in a throwaway environment, as users install the
+# app (packaging/check_wheel.py builds it, checks that every module imports from it, trains with it).
+# PYTEST_ARGS passes options on: make test PYTEST_ARGS="-k follow".
 test: setup data
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/check_wheel.py --tests -- -q $(PYTEST_ARGS)
 	$(VENV)/bin/lint-imports --no-cache
 
 setup: $(STAMP)

@@ -27,7 +27,7 @@ APP_ID = "fmnist-gui"
 CHECKPOINT_TYPE = "application/x-pytorch-checkpoint"
 _RESERVED = set(' \t\n"\'\\><~|&;$*?#()`')  # characters that make the desktop spec quote an Exec argument
 _TOOL_SECONDS = 60
-RESOURCES = resources.files("fmnist_gui.resources")  # the shipped files; tests point it at the source tree
+RESOURCES = resources.files("fmnist_gui.resources")  # the icon, desktop entry and MIME package shipped in the package
 
 
 def xdg_data_home(data_home: Path | None = None) -> Path:

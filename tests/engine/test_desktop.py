@@ -13,19 +13,12 @@ import pytest
 
 import fmnist_gui.desktop as desktop
 
-SOURCE_RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 # Qt caches the MIME database per process, so each question is asked in a fresh one.
 MIME_OF = """
 import sys
 from PySide6.QtCore import QMimeDatabase
 print(" ".join(QMimeDatabase().mimeTypeForFile(path).name() for path in sys.argv[1:]))
 """
-
-
-@pytest.fixture(autouse=True)
-def source_resources(monkeypatch):
-    """Install the files of this source tree, whichever tree the package was installed from."""
-    monkeypatch.setattr(desktop, "RESOURCES", SOURCE_RESOURCES)
 
 
 @pytest.fixture
