@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "install-desktop": _install_desktop, "uninstall-desktop": _uninstall_desktop}
     try:
         if args.command in (None, "gui"):  # None: `fmnist-gui --`
-            from fmnist_gui.qt.app import run_app
+            from fmnist_gui.qt.shell.app import run_app
 
             return run_app(getattr(args, "checkpoint", None))
         return handlers[args.command](args)
@@ -532,7 +532,7 @@ def _run_entry(run: Any) -> dict[str, Any]:
 
 
 def _print_runs(runs: list[Any], runs_dir: Path) -> None:
-    from fmnist_gui.progress import format_duration
+    from fmnist_gui.formats import format_duration
     from fmnist_gui.safe_text import printable, say
 
     if not runs:

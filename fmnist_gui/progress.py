@@ -11,15 +11,9 @@ from typing import TextIO
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.engine.callbacks import Callback
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, RunFinished, RunStarted
+from fmnist_gui.formats import format_duration
 from fmnist_gui.names import JSON_SCHEMA
 from fmnist_gui.safe_text import printable, say
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def per_class_mapping(class_names: Sequence[str], values: Iterable[float]) -> dict[str, float | None]:

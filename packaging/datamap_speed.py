@@ -20,12 +20,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fmnist_gui.qt.gui_gc import collect_garbage_in_gui_thread  # noqa: E402
+from fmnist_gui.qt.shell.gui_gc import collect_garbage_in_gui_thread  # noqa: E402
 
 from fmnist_gui.data import CLASS_NAMES  # noqa: E402
 from fmnist_gui.dynamics import TrainingDynamics, summarize  # noqa: E402
-from fmnist_gui.qt.dynamics_model import DynamicsModel  # noqa: E402
-from fmnist_gui.qt.predictions import Predictions  # noqa: E402
+from fmnist_gui.qt.state.dynamics_model import DynamicsModel  # noqa: E402
+from fmnist_gui.qt.state.predictions import Predictions  # noqa: E402
 from fmnist_gui.qt.views.data_map import DataMapView  # noqa: E402
 
 

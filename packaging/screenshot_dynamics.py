@@ -44,8 +44,8 @@ def newest_checkpoint(runs: Path) -> Path:
 def shoot(args: argparse.Namespace, checkpoint: Path) -> int:
     from PySide6.QtCore import QTimer
 
-    from fmnist_gui.qt import dialogs
-    from fmnist_gui.qt.docks import raise_dock
+    from fmnist_gui.qt.common import dialogs
+    from fmnist_gui.qt.shell.docks import raise_dock
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ def shoot(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
 
     from fmnist_gui.config import preset
-    from fmnist_gui.qt.run_state import RunState
+    from fmnist_gui.qt.state.run_state import RunState
 
     app, window = open_window(args.size, args.data_dir)
     controls = window.controls

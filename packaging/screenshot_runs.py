@@ -38,7 +38,7 @@ def train_command(args: argparse.Namespace, seed: int, runs: Path) -> list[str]:
 def shoot(args: argparse.Namespace, runs: Path) -> int:
     from PySide6.QtCore import QTimer
 
-    from fmnist_gui.qt import dialogs
+    from fmnist_gui.qt.common import dialogs
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -91,11 +91,11 @@ def run_window(args: argparse.Namespace) -> dict:
     from PySide6.QtCore import Qt, QTimer
 
     from fmnist_gui.config import preset
-    from fmnist_gui.qt.app import create_app
+    from fmnist_gui.qt.shell.app import create_app
 
     handlers = HandlerTimes()
     handlers.instrument()
-    from fmnist_gui.qt.main_window import MainWindow
+    from fmnist_gui.qt.shell.main_window import MainWindow
 
     app = create_app()
     window = MainWindow(data_dir=args.data_dir)

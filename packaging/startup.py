@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 POLL_S = 0.02
-SPLASH_MARK = "starting"  # fmnist_gui.qt.splash.TITLE contains it
+SPLASH_MARK = "starting"  # fmnist_gui.qt.shell.splash.TITLE contains it
 
 
 def visible_titles(display: str) -> list[str]:
@@ -67,7 +67,7 @@ def main() -> int:
     parser.add_argument("--source", type=Path, help="a checkout to run (default: this one)")
     parser.add_argument("--command", help="what to launch (default: this Python -m fmnist_gui)")
     parser.add_argument("--run-app", action="store_true",
-                        help="call fmnist_gui.qt.app.run_app() directly, leaving out the command line's parsing")
+                        help="call fmnist_gui.qt.shell.app.run_app() directly, leaving out the command line's parsing")
     parser.add_argument("--limit", type=float, default=60.0, help="seconds to wait for a window")
     args = parser.parse_args()
     for tool in ("Xvfb", "xdotool"):
@@ -77,7 +77,7 @@ def main() -> int:
     source = (args.source or Path(__file__).resolve().parents[1]).resolve()
     command = args.command.split() if args.command else [sys.executable, "-m", "fmnist_gui"]
     if args.run_app:
-        command = [sys.executable, "-c", "from fmnist_gui.qt.app import run_app; run_app()"]
+        command = [sys.executable, "-c", "from fmnist_gui.qt.shell.app import run_app; run_app()"]
     read_end, write_end = os.pipe()  # Xvfb picks a free display and writes its number here
     screen = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))

@@ -31,8 +31,8 @@ def use_throwaway_settings_and_runs(runs: str | None = None) -> None:
 
 def open_window(size: str, data_dir: str | None = None):  # noqa: ANN201 - Qt types load late
     """The app and its main window, shown at `size` (WIDTHxHEIGHT)."""
-    from fmnist_gui.qt.app import create_app
-    from fmnist_gui.qt.main_window import MainWindow
+    from fmnist_gui.qt.shell.app import create_app
+    from fmnist_gui.qt.shell.main_window import MainWindow
 
     app = create_app()
     window = MainWindow(data_dir=data_dir)

@@ -15,6 +15,14 @@ from fmnist_gui.data import NUM_CLASSES
 from fmnist_gui.errors import UserFacingError
 
 
+CHANCE_ACCURACY = 15.0  # percent: ten classes give 10% by guessing; at or below this a run has learned nothing
+
+
+def learned_nothing(test_accuracy: float) -> bool:
+    """Whether a test accuracy is no better than guessing among the ten classes."""
+    return test_accuracy <= CHANCE_ACCURACY
+
+
 class FinishReason(str, Enum):
     COMPLETED = "completed"
     STOPPED = "stopped"

@@ -86,9 +86,17 @@ def last_checkpoint(folder: Path) -> Path | None:
 
 
 def run_folder_of(path: Path) -> Path | None:
-    """The run folder a path is or lies in (the folder itself, or a file in its checkpoints/)."""
+    """The run folder a path is or lies in (the folder itself, or a file in its checkpoints/, also
+    through a symbolic link to that file), or None."""
     path = Path(path).expanduser()
-    for candidate in (path, path.parent.parent if path.parent.name == CHECKPOINTS else None):
+    candidates = [path, path.parent.parent if path.parent.name == CHECKPOINTS else None]
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        real = path
+    if real.parent.name == CHECKPOINTS:
+        candidates.append(real.parent.parent)
+    for candidate in candidates:
         if candidate is not None and (candidate / RUN_JSON).is_file():
             return candidate
     return None

@@ -350,10 +350,10 @@ def test_a_file_alone_opens_it_in_the_app(monkeypatch, tmp_path):
     model.write_bytes(b"")  # only its existence matters: the app, not the command line, reads it
     opened = []
     qt_before = "PySide6" in sys.modules
-    fake_app = types.ModuleType("fmnist_gui.qt.app")
+    fake_app = types.ModuleType("fmnist_gui.qt.shell.app")
     fake_app.run_app = lambda checkpoint=None: opened.append(checkpoint) or 0
     monkeypatch.setitem(sys.modules, "fmnist_gui.qt", types.ModuleType("fmnist_gui.qt"))
-    monkeypatch.setitem(sys.modules, "fmnist_gui.qt.app", fake_app)
+    monkeypatch.setitem(sys.modules, "fmnist_gui.qt.shell.app", fake_app)
     assert main([str(model)]) == 0 and main([]) == 0 and main(["gui", "x.pth"]) == 0 and main([str(tmp_path)]) == 0
     assert opened == [str(model), None, "x.pth", str(tmp_path)]  # a run folder opens too
     assert ("PySide6" in sys.modules) == qt_before  # the engine tests never import Qt

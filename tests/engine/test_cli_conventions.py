@@ -45,10 +45,10 @@ print(json.dumps(loaded))
 def fake_window(monkeypatch) -> list[object]:
     """What run_app was asked to open, with Qt left unimported."""
     opened: list[object] = []
-    fake_app = types.ModuleType("fmnist_gui.qt.app")
+    fake_app = types.ModuleType("fmnist_gui.qt.shell.app")
     fake_app.run_app = lambda checkpoint=None: opened.append(checkpoint) or 0
     monkeypatch.setitem(sys.modules, "fmnist_gui.qt", types.ModuleType("fmnist_gui.qt"))
-    monkeypatch.setitem(sys.modules, "fmnist_gui.qt.app", fake_app)
+    monkeypatch.setitem(sys.modules, "fmnist_gui.qt.shell.app", fake_app)
     return opened
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 import sys
 from pathlib import Path
 
@@ -40,3 +41,13 @@ def test_no_module_outside_the_qt_package_imports_qt():
         for match in QT_IMPORT.finditer(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, "Qt imported outside fmnist_gui/qt:\n" + "\n".join(offenders)
+
+
+def test_the_qt_free_contract_names_every_module_outside_the_qt_package():
+    """A new module outside fmnist_gui/qt must be placed under the import contract that keeps Qt out."""
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in project["tool"]["importlinter"]["contracts"] if c["name"] == "Only fmnist_gui.qt imports Qt")
+    outside_qt = {f"fmnist_gui.{path.stem if path.is_file() else path.name}" for path in PACKAGE_DIR.iterdir()
+                  if (path.suffix == ".py" or (path / "__init__.py").is_file())
+                  and path.stem not in ("__init__", "__main__", "qt", "resources")}
+    assert sorted(outside_qt - set(contract["source_modules"])) == []

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 import pytest
 from PySide6.QtCore import QSettings
 
-from fmnist_gui.qt import dialogs, tasks
-from fmnist_gui.qt.gui_gc import collect_garbage_in_gui_thread
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.background import tasks
+from fmnist_gui.qt.shell.gui_gc import collect_garbage_in_gui_thread
+from fmnist_gui.qt.state.settings import Settings
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -95,7 +96,7 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def make_window(qtbot, settings, synthetic_dir):
     """Builds main windows on the synthetic data, waits for the data, and shuts them down after."""
-    from fmnist_gui.qt.main_window import MainWindow
+    from fmnist_gui.qt.shell.main_window import MainWindow
 
     windows = []
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.dynamics import TrainingDynamics, summarize
-from fmnist_gui.qt.docks import raise_dock
-from fmnist_gui.qt.dynamics_model import DynamicsModel
-from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.shell.docks import raise_dock
+from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.views.data_map import DataMapView, correctness_bins
 from fmnist_gui.runs import snapshots
 from tests.qt.helpers import QUICK, train

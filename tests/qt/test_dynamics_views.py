@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.dynamics import TrainingDynamics, forgetting_by_class, forgetting_epochs, summarize
 from fmnist_gui.engine.events import NOT_SEEN
-from fmnist_gui.qt.docks import raise_dock
-from fmnist_gui.qt.dynamics_model import DynamicsModel
-from fmnist_gui.qt.dynamics_panels import DynamicsPanels, DynamicsViews, forgetting_marks
-from fmnist_gui.qt.predictions import Predictions
-from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.shell.docks import raise_dock
+from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.controllers.dynamics_panels import DynamicsPanelsController, DynamicsViews, forgetting_marks
+from fmnist_gui.qt.state.predictions import Predictions
+from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.views.log_pane import LogPane
 from fmnist_gui.qt.views.suspects import AGREEMENT, FORGOTTEN, HISTORY, LABEL, SCORE
 from fmnist_gui.qt.views.widgets import WRONG_COLOR
@@ -63,7 +63,7 @@ class Harness:
         qtbot.addWidget(self.log)
         self.inspected: list[tuple[str, list[int], int]] = []
         self.raised: list[str] = []
-        self.panels = DynamicsPanels(self.views, self.model, self.predictions,
+        self.panels = DynamicsPanelsController(self.views, self.model, self.predictions,
                                      lambda split, indices, position: self.inspected.append((split, list(indices), position)),
                                      self.raised.append, Reporter(self.log, self.window), settings, self.window)
 

@@ -8,7 +8,7 @@ import weakref
 
 from PySide6.QtCore import QObject
 
-from fmnist_gui.qt.gui_gc import collect_garbage_in_gui_thread
+from fmnist_gui.qt.shell.gui_gc import collect_garbage_in_gui_thread
 
 
 class _Cycle(QObject):

@@ -179,7 +179,7 @@ def test_choosing_tsne_lays_out_the_same_features_again(qtbot, mlp_window, monke
     window = mlp_window
     projector = window.inside_views.projector
     extracted: list[int] = []
-    from fmnist_gui.qt import inference
+    from fmnist_gui.qt.background import inference
 
     original = inference.penultimate_features
     monkeypatch.setattr(inference, "penultimate_features", lambda *a, **k: (extracted.append(1), original(*a, **k))[1])

@@ -6,7 +6,7 @@ from tests.qt.helpers import QUICK
 
 from fmnist_gui.devices import available_devices
 from fmnist_gui.engine.lr_finder import FinderOptions
-from fmnist_gui.qt.run_state import RunState
+from fmnist_gui.qt.state.run_state import RunState
 from fmnist_gui.qt.views.controls import ControlsPanel
 
 ENDLESS = FinderOptions(steps=1_000_000)  # a search that only a stop ends

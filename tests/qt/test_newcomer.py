@@ -7,7 +7,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from fmnist_gui.config import preset
 from fmnist_gui.engine import FinishReason
-from fmnist_gui.qt.run_state import RunState
+from fmnist_gui.qt.state.run_state import RunState
 from tests.qt.helpers import QUICK, train
 
 ONE_CYCLE = QUICK.replace(optimizer="adamw", lr=0.01, schedule="one-cycle", epochs=1)

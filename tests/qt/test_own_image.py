@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.imaging import ImageError, read_grayscale, to_fashion_mnist
-from fmnist_gui.qt import dialogs
+from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.views.draw import CANVAS_SIDE, EMPTY_TEXT, DrawView
 from fmnist_gui.qt.views.widgets import qimage_to_gray
 from fmnist_gui.qt.views.own_image import OwnImageView

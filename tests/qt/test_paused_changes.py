@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from fmnist_gui.engine import FinishReason
-from fmnist_gui.qt.session import RunState
+from fmnist_gui.qt.background.session import RunState
 from tests.qt.helpers import QUICK
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtNetwork import QLocalSocket
 
-from fmnist_gui.qt.single_instance import InstanceServer, hand_over, server_name
+from fmnist_gui.qt.shell.single_instance import InstanceServer, hand_over, server_name
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def _hand_over_in_thread(qtbot, path: str | None, name: str) -> bool:
 
     (A client thread in this process never sees the server's answer, though a client process always does.)
     """
-    code = "import sys; from fmnist_gui.qt.single_instance import hand_over; sys.exit(0 if hand_over(*sys.argv[1:]) else 3)"
+    code = "import sys; from fmnist_gui.qt.shell.single_instance import hand_over; sys.exit(0 if hand_over(*sys.argv[1:]) else 3)"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     client = subprocess.Popen([sys.executable, "-c", code, path or "", name], env=env)
     qtbot.waitUntil(lambda: client.poll() is not None, timeout=30_000)
@@ -104,7 +104,7 @@ def test_a_second_app_hands_over_an_absolute_path_and_exits_without_torch(qtbot,
     assert first.listen()
     (tmp_path / "model.pt").write_bytes(b"")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    code = ("import sys; from fmnist_gui.qt.app import run_app; code = run_app('model.pt'); "
+    code = ("import sys; from fmnist_gui.qt.shell.app import run_app; code = run_app('model.pt'); "
             "print('torch' in sys.modules); sys.exit(code)")
     started = time.monotonic()
     with qtbot.waitSignal(first.open_requested, timeout=30_000) as received:

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.qt.tasks import BackgroundWork
+from fmnist_gui.qt.background.tasks import BackgroundWork
 
 
 @pytest.fixture

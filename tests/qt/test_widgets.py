@@ -10,7 +10,7 @@ from fmnist_gui.config import TrainConfig, preset
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.engine.events import BatchRecord, EpochSummary
-from fmnist_gui.qt.run_state import RunState
+from fmnist_gui.qt.state.run_state import RunState
 from fmnist_gui.qt.views.controls import ControlsPanel, LogSpinBox
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.samples import SampleGrid

@@ -25,7 +25,7 @@ from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.engine.events import EDITABLE_FIELDS, value_problem
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS
-from fmnist_gui.qt.run_state import RunState
+from fmnist_gui.qt.state.run_state import RunState
 
 
 class LogSpinBox(QDoubleSpinBox):

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSplitter, QStackedW
                                QVBoxLayout, QWidget)
 
 from fmnist_gui.dynamics.derive import AMBIGUOUS_VARIABILITY, EASY_CONFIDENCE, Region
-from fmnist_gui.qt.dynamics_model import DynamicsModel
-from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.views.gallery import ImageGallery, class_filter
 from fmnist_gui.qt.views.point_cloud import PointCloud
 from fmnist_gui.qt.views.widgets import gray_to_qimage

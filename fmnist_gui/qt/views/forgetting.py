@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
-from fmnist_gui.qt.predictions import Split
+from fmnist_gui.qt.state.predictions import Split
 from fmnist_gui.qt.views.deferred import RedrawWhenShown
 from fmnist_gui.qt.views.gallery import GalleryModel, ImageGallery, class_filter
 

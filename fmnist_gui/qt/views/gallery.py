@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QMenu, QVBoxLayout, QWidget
 
 from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
-from fmnist_gui.qt.predictions import Predictions, Split
+from fmnist_gui.qt.state.predictions import Predictions, Split
 from fmnist_gui.qt.views.deferred import RedrawWhenShown
 
 THUMBNAIL = 56

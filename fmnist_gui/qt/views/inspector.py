@@ -10,7 +10,7 @@ from PySide6.QtGui import QImage, QKeyEvent, QPainter
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from fmnist_gui.qt.views.widgets import ImageView, ProbabilityBars
-from fmnist_gui.qt.predictions import Predictions
+from fmnist_gui.qt.state.predictions import Predictions
 
 if TYPE_CHECKING:  # the record only: a view never imports torch
     from fmnist_gui.engine.saliency import Explanation

@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from fmnist_gui.imaging import IMAGE_SUFFIXES, ImageError
-from fmnist_gui.qt import dialogs
+from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.views.widgets import WRONG_COLOR, Verdict, gray_to_qimage, qimage_to_gray
 
 HINT = "One clothing item on a plain background works best."

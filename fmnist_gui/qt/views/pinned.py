@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMenu,
                                QWidget)
 
 from fmnist_gui.engine.events import NOT_SEEN
-from fmnist_gui.qt.dynamics_model import ImageHistory
+from fmnist_gui.qt.state.dynamics_model import ImageHistory
 from fmnist_gui.qt.views.deferred import RedrawWhenShown
 from fmnist_gui.qt.views.sparkline import Sparkline
 from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage

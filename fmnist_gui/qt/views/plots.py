@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from fmnist_gui.compare import OverlaySeries
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, HyperparameterChange
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, HyperparameterChange, learned_nothing
 
 TRAIN_COLOR = (33, 113, 181)
 TEST_COLOR = (230, 85, 13)
@@ -74,7 +74,6 @@ class _Curve:
         self.item.setData([], [])
 
 
-CHANCE_ACCURACY = 15.0  # percent: ten classes give 10% by guessing; at or below this a run has learned nothing
 MIN_ACCURACY_SPAN = 5.0  # percentage points: noise on a flat run must not look like a trend
 EMPTY_RANGES = {"loss": (0.0, 2.5), "accuracy": (0.0, 100.0), "lr": (-5.0, -1.0)}  # before any data (lr: log10)
 
@@ -299,7 +298,7 @@ class TrainingPlots(QWidget):
         self.epoch_test_loss.append(epoch, test_loss)
         self.train_accuracy.append(epoch, train_acc)
         self.test_accuracy.append(epoch, test_acc)
-        if math.isfinite(test_acc) and test_acc > CHANCE_ACCURACY and (self._best is None or test_acc > self._best[1]):
+        if math.isfinite(test_acc) and not learned_nothing(test_acc) and (self._best is None or test_acc > self._best[1]):
             self._best = (epoch, test_acc)  # no star for a run at chance level: it has no best
 
     def _redraw_batches(self) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QSplitter,
                                QToolButton, QVBoxLayout, QWidget)
 
-from fmnist_gui.qt.predictions import Predictions, Split
+from fmnist_gui.qt.state.predictions import Predictions, Split
 from fmnist_gui.qt.views.gallery import ImageGallery
 from fmnist_gui.qt.views.widgets import ImageView
 from fmnist_gui.qt.views.selecting_view_box import SelectingViewBox

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from fmnist_gui.engine.events import BatchRecord, FinishReason, RunFinished, RunStarted
-from fmnist_gui.progress import format_duration
+from fmnist_gui.formats import format_duration
 
 STEPS = 1000  # the progress bar's resolution
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmnist_gui.progress import format_duration
+from fmnist_gui.formats import format_duration
 
 if TYPE_CHECKING:
     from fmnist_gui.runs import RunInfo

@@ -25,7 +25,7 @@ from fmnist_gui.engine.layers import LayerPictures, layer_pictures
 from fmnist_gui.engine.projection import Projection, project_2d
 from fmnist_gui.engine.saliency import Explanation, explain
 from fmnist_gui.imaging import read_grayscale, to_fashion_mnist
-from fmnist_gui.qt.tasks import BackgroundWork, Done, Failed
+from fmnist_gui.qt.background.tasks import BackgroundWork, Done, Failed
 
 LANE = "inference"
 PROJECTION_LANE = "projection"  # the 2-D layout needs no model: a slow t-SNE must not hold up the inference lane
@@ -50,7 +50,7 @@ class _ProgressRelay(QObject):
             callback(stage, fraction)
 
 
-class InferenceService:
+class InferenceWorker:
     """Submits model work to the inference lane; callbacks run in the GUI thread."""
 
     def __init__(self, work: BackgroundWork) -> None:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSplashScreen
 
-from fmnist_gui.qt.icons import app_icon
+from fmnist_gui.qt.common.icons import app_icon
 
 SIDE = 320
 TITLE = "Fashion-MNIST trainer: starting"  # also what packaging/startup.py looks for

@@ -9,9 +9,9 @@ from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.engine import FinishReason, RunFinished, Trainer
 from fmnist_gui.runs import RunRecorder
-from fmnist_gui.qt.run_state import RunState
-from fmnist_gui.qt.tasks import BackgroundWork
-from fmnist_gui.qt.worker import TrainingRelay
+from fmnist_gui.qt.state.run_state import RunState
+from fmnist_gui.qt.background.tasks import BackgroundWork
+from fmnist_gui.qt.background.training_relay import TrainingRelay
 
 LANE = "training"
 

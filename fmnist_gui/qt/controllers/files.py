@@ -10,15 +10,15 @@ from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.imaging import IMAGE_SUFFIXES
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.predictions import Predictions
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.session import TrainingSession
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.state.predictions import Predictions
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.background.session import TrainingSession
+from fmnist_gui.qt.state.settings import Settings
 
 
-class FileCommands(QObject):
+class FilesController(QObject):
     def __init__(self, document: ModelDocument, session: TrainingSession, predictions: Predictions, settings: Settings,
                  reporter: Reporter, show_status: Callable[[str], None], window: QWidget) -> None:
         super().__init__(window)

@@ -11,11 +11,11 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 import fmnist_gui
-from fmnist_gui.qt.gui_gc import collect_garbage_in_gui_thread
-from fmnist_gui.qt.icons import app_icon
+from fmnist_gui.qt.shell.gui_gc import collect_garbage_in_gui_thread
+from fmnist_gui.qt.common.icons import app_icon
 
 if TYPE_CHECKING:
-    from fmnist_gui.qt.main_window import MainWindow
+    from fmnist_gui.qt.shell.main_window import MainWindow
 
 ORGANIZATION = "fmnist-gui"
 APPLICATION = "fmnist-gui"
@@ -50,7 +50,7 @@ def run_app(checkpoint: str | None = None) -> int:
     ends at once, before torch is imported. Otherwise a splash shows while torch loads.
     """
     from fmnist_gui.errors import UserFacingError
-    from fmnist_gui.qt.single_instance import InstanceServer, hand_over
+    from fmnist_gui.qt.shell.single_instance import InstanceServer, hand_over
 
     if _no_display():
         raise UserFacingError("There is no display to open a window on; run it in a desktop session (or under xvfb-run).")
@@ -61,10 +61,10 @@ def run_app(checkpoint: str | None = None) -> int:
     early: list[str | None] = []  # launches that arrive while the window is still being built
     server.open_requested.connect(early.append)
     server.listen()  # a failure only costs the hand-over: this window still opens
-    from fmnist_gui.qt.splash import show_splash
+    from fmnist_gui.qt.shell.splash import show_splash
 
     splash = show_splash(app)
-    from fmnist_gui.qt.main_window import MainWindow  # imports torch: seconds, behind the splash
+    from fmnist_gui.qt.shell.main_window import MainWindow  # imports torch: seconds, behind the splash
 
     window = MainWindow()
     app.aboutToQuit.connect(window.shutdown)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.engine.lr_finder import FinderOptions, FinderResult, find_learning_rate
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.tasks import BackgroundWork
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.background.tasks import BackgroundWork
 from fmnist_gui.qt.views.controls import ControlsPanel
 from fmnist_gui.qt.views.lr_finder import LRFinderDialog
 
@@ -30,7 +30,7 @@ class _ProgressRelay(QObject):
     advanced = Signal(int, float, float, float)  # search number, fraction done, rate, smoothed loss
 
 
-class LearningRateFinding(QObject):
+class LRFinderController(QObject):
     """Runs the finder with the form's values and the loaded data; "Use this rate" fills the form."""
 
     search_finished = Signal(object)  # FinderResult, or None when the search failed

@@ -13,17 +13,10 @@ from PySide6.QtCore import QObject, Signal
 
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.runs import run_folder_of
+from fmnist_gui.qt.state.settings import Settings
 
 APP_TITLE = "Fashion-MNIST trainer"
-
-
-def run_folder_of(path: Path) -> Path | None:
-    """The run folder a checkpoint file belongs to (…/RUN/checkpoints/epoch-003.pt), or None."""
-    folder = path.expanduser().resolve().parent
-    if folder.name == "checkpoints" and (folder.parent / "run.json").is_file():
-        return folder.parent
-    return None
 
 
 class ModelDocument(QObject):

@@ -17,12 +17,12 @@ from fmnist_gui.engine.evaluation import evaluate
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.export import export_onnx, write_confusion_csv, write_metrics_csv, write_model_card
 from fmnist_gui.runs import read_metrics
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.predictions import Predictions
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.state.predictions import Predictions
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.state.settings import Settings
 
 PNG = "PNG pictures (*.png)"
 SVG = "SVG drawings (*.svg)"
@@ -56,8 +56,8 @@ def widget_svg(widget: QWidget, title: str) -> bytes:
     return bytes(data)
 
 
-class ExportCommands(QObject):
-    def __init__(self, document: ModelDocument, predictions: Predictions, inference: InferenceService, settings: Settings,
+class ExportsController(QObject):
+    def __init__(self, document: ModelDocument, predictions: Predictions, inference: InferenceWorker, settings: Settings,
                  reporter: Reporter, widgets: dict[str, QWidget], selected_runs: Callable[[], list[Path]],
                  data: Callable[[], FashionMNIST | None], window: QWidget) -> None:
         super().__init__(window)

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QPushButton
 
 import fmnist_gui
 from fmnist_gui.data import INSTALL_HINT
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.docks import DOCKS
-from fmnist_gui.qt.document import APP_TITLE
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.shell.docks import DOCKS
+from fmnist_gui.qt.state.document import APP_TITLE
 
 Shortcut = QKeySequence.StandardKey | str | None
 

@@ -1,7 +1,9 @@
 """What the views show: the data set and the current model's predictions on it, in one place.
 
-Views take this object in their constructor and redraw when it says it changed; only the main
-window writes to it. Everything here is numpy, so the GUI thread never runs a torch op.
+Views take this object in their constructor and redraw when it says it changed; views only read
+it. Controllers write to it: the data controller sets the data set, the training, analysis and
+follow controllers set or clear the results. Everything here is numpy, so the GUI thread never
+runs a torch op.
 """
 
 from __future__ import annotations

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtWidgets import QWidget
 
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.views.log_pane import LogPane
+from fmnist_gui.qt.common import dialogs
+
+
+class Log(Protocol):
+    """Where lines go: the log pane (a view, which this floor sits below)."""
+
+    def add(self, line: str) -> None: ...
 
 
 class Reporter:
-    def __init__(self, log: LogPane, parent: QWidget) -> None:
+    def __init__(self, log: Log, parent: QWidget) -> None:
         self.log = log
         self._parent = parent
         self.quiet = False  # set while quitting: nothing may pop up over a closing window

@@ -8,11 +8,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from fmnist_gui.data import FashionMNIST, load_fashion_mnist
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.predictions import Predictions
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.state.predictions import Predictions
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.state.settings import Settings
 
 
 def missing_data_banner() -> QLabel:
@@ -25,13 +25,13 @@ def missing_data_banner() -> QLabel:
     return banner
 
 
-class DataSource(QObject):
+class DataController(QObject):
     """Holds the loaded data set; `loaded` fires in the GUI thread once it is there."""
 
     loaded = Signal(object)  # FashionMNIST
     missing = Signal()
 
-    def __init__(self, inference: InferenceService, predictions: Predictions, banner: QLabel, reporter: Reporter,
+    def __init__(self, inference: InferenceWorker, predictions: Predictions, banner: QLabel, reporter: Reporter,
                  settings: Settings, folder: str | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.data: FashionMNIST | None = None

@@ -8,16 +8,16 @@ from PySide6.QtCore import QObject
 
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.runs import read_run, snapshots
-from fmnist_gui.qt.analysis import AnalysisController
-from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.controllers.analysis import AnalysisController
+from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.views.timeline import EpochTimeline
 
 
-class EpochBrowsing(QObject):
+class EpochsController(QObject):
     def __init__(self, timeline: EpochTimeline, document: ModelDocument, analysis: AnalysisController,
-                 inference: InferenceService, reporter: Reporter, parent: QObject | None = None) -> None:
+                 inference: InferenceWorker, reporter: Reporter, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.timeline, self.document, self.analysis, self.inference, self.reporter = timeline, document, analysis, inference, reporter
         self._saved: dict[int, Path] = {}

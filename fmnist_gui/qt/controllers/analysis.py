@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, Signal
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.saliency import Explanation
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.predictions import Baseline, Predictions
-from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.state.predictions import Baseline, Predictions
+from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.views.confusion import ConfusionMatrixView
 from fmnist_gui.qt.views.draw import DrawView
 from fmnist_gui.qt.views.gallery import DatasetBrowser, MistakesView
@@ -48,7 +48,7 @@ class AnalysisViews:
 class AnalysisController(QObject):
     explained = Signal(str, object)  # key ("inspector", "own_image", "draw"), Explanation: shown just now
 
-    def __init__(self, views: AnalysisViews, predictions: Predictions, inference: InferenceService,
+    def __init__(self, views: AnalysisViews, predictions: Predictions, inference: InferenceWorker,
                  reporter: Reporter, raise_dock: Raise, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.views = views

@@ -17,12 +17,12 @@ from PySide6.QtCore import QObject, QTimer
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.engine.layers import LayerPictures
 from fmnist_gui.engine.projection import METHODS, Projection, aligned
-from fmnist_gui.qt.analysis import AnalysisController
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.predictions import Predictions
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.run_state import RunState
-from fmnist_gui.qt.session import TrainingSession
+from fmnist_gui.qt.controllers.analysis import AnalysisController
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.state.predictions import Predictions
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.state.run_state import RunState
+from fmnist_gui.qt.background.session import TrainingSession
 from fmnist_gui.qt.views.layers import LayersView
 from fmnist_gui.qt.views.projector import ProjectorView
 
@@ -41,7 +41,7 @@ class InsideViews:
 
 
 class InsideController(QObject):
-    def __init__(self, views: InsideViews, predictions: Predictions, inference: InferenceService,
+    def __init__(self, views: InsideViews, predictions: Predictions, inference: InferenceWorker,
                  analysis: AnalysisController, reporter: Reporter, session: TrainingSession,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -20,10 +20,10 @@ from fmnist_gui.runs import (
     set_note,
     trash_run,
 )
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.state.settings import Settings
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.runs_table import RunsView
 
@@ -33,7 +33,7 @@ REFRESH_MS = 3000  # how often the table follows runs written by this or another
 class RunsController(QObject):
     listed = Signal(object)  # list[RunInfo], after each refresh
 
-    def __init__(self, view: RunsView, plots: TrainingPlots, inference: InferenceService, reporter: Reporter,
+    def __init__(self, view: RunsView, plots: TrainingPlots, inference: InferenceWorker, reporter: Reporter,
                  settings: Settings, open_path: Callable[[str], bool], window: QWidget) -> None:
         super().__init__(window)
         self.view, self.plots, self.inference, self.reporter = view, plots, inference, reporter

@@ -14,18 +14,18 @@ from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.data import FULL_COUNTS
 from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
 from fmnist_gui.runs import FollowUpdate, RunFollower, snapshots
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.analysis import AnalysisController
-from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.reporter import Reporter
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.controllers.analysis import AnalysisController
+from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.run_status import RunStatusBar
 
 POLL_MS = 1000
 
 
-class RunFollowing(QObject):
+class FollowController(QObject):
     """Polls one run folder on the inference worker and shows what was added: curves, status, the newest model."""
 
     started = Signal(object)  # Path of the followed folder
@@ -33,7 +33,7 @@ class RunFollowing(QObject):
     ended = Signal()
 
     def __init__(self, plots: TrainingPlots, status: RunStatusBar, analysis: AnalysisController,
-                 inference: InferenceService, reporter: Reporter, document: ModelDocument,
+                 inference: InferenceWorker, reporter: Reporter, document: ModelDocument,
                  may_discard: Callable[[str], bool], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.plots, self.status, self.analysis, self.inference, self.reporter = plots, status, analysis, inference, reporter

@@ -1,7 +1,7 @@
 """The main window: it assembles the parts and lays them out; the parts do the work.
 
 - tasks.BackgroundWork owns every thread; session, inference and the data source use its lanes.
-- document.ModelDocument is the model on screen; files.FileCommands opens and saves it.
+- document.ModelDocument is the model on screen; files.FilesController opens and saves it.
 - training.TrainingController runs the form's requests; analysis.AnalysisController explains models.
 - docks.DOCKS and actions.ACTIONS are the tables of docks and menus.
 """
@@ -13,31 +13,31 @@ from PySide6.QtWidgets import QMainWindow
 
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
 from fmnist_gui.devices import available_devices
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.actions import MenuActions, show_about
-from fmnist_gui.qt.analysis import AnalysisController, AnalysisViews
-from fmnist_gui.qt.dataset import DataSource, missing_data_banner
-from fmnist_gui.qt.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
-from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.dynamics import DynamicsController
-from fmnist_gui.qt.dynamics_model import DynamicsModel
-from fmnist_gui.qt.dynamics_panels import DynamicsPanels, DynamicsViews
-from fmnist_gui.qt.epochs import EpochBrowsing
-from fmnist_gui.qt.exports import ExportCommands
-from fmnist_gui.qt.files import FileCommands
-from fmnist_gui.qt.follow import RunFollowing
-from fmnist_gui.qt.icons import app_icon
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.inside import InsideController, InsideViews
-from fmnist_gui.qt.lr_finding import LearningRateFinding
-from fmnist_gui.qt.predictions import Predictions
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.runs import RunsController
-from fmnist_gui.qt.run_state import RunState
-from fmnist_gui.qt.session import TrainingSession
-from fmnist_gui.qt.settings import Settings
-from fmnist_gui.qt.tasks import BackgroundWork
-from fmnist_gui.qt.training import TrainingController
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.shell.actions import MenuActions, show_about
+from fmnist_gui.qt.controllers.analysis import AnalysisController, AnalysisViews
+from fmnist_gui.qt.controllers.dataset import DataController, missing_data_banner
+from fmnist_gui.qt.shell.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
+from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.controllers.dynamics import DynamicsController
+from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.controllers.dynamics_panels import DynamicsPanelsController, DynamicsViews
+from fmnist_gui.qt.controllers.epochs import EpochsController
+from fmnist_gui.qt.controllers.exports import ExportsController
+from fmnist_gui.qt.controllers.files import FilesController
+from fmnist_gui.qt.controllers.follow import FollowController
+from fmnist_gui.qt.common.icons import app_icon
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.controllers.inside import InsideController, InsideViews
+from fmnist_gui.qt.controllers.lr_finder import LRFinderController
+from fmnist_gui.qt.state.predictions import Predictions
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.controllers.runs import RunsController
+from fmnist_gui.qt.state.run_state import RunState
+from fmnist_gui.qt.background.session import TrainingSession
+from fmnist_gui.qt.state.settings import Settings
+from fmnist_gui.qt.background.tasks import BackgroundWork
+from fmnist_gui.qt.controllers.training import TrainingController
 from fmnist_gui.qt.views.controls import ControlsPanel
 from fmnist_gui.qt.views.data_map import DataMapView
 from fmnist_gui.qt.views.log_pane import LogPane
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         # Infrastructure and state
         self.work = BackgroundWork(self)
         self.session = TrainingSession(self.work, self)
-        self.inference = InferenceService(self.work)
+        self.inference = InferenceWorker(self.work)
         self.predictions = Predictions(CLASS_NAMES, self)
         self.document = ModelDocument(self.settings, self)
         self.dynamics_model = DynamicsModel(self)
@@ -77,28 +77,28 @@ class MainWindow(QMainWindow):
                                         **vars(self.inside_views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
-        self.data_source = DataSource(self.inference, self.predictions, self.data_banner, self.reporter, self.settings,
+        self.data_source = DataController(self.inference, self.predictions, self.data_banner, self.reporter, self.settings,
                                       data_dir or self.settings.data_dir(), self)
         self.analysis = AnalysisController(self.views, self.predictions, self.inference, self.reporter,
                                            lambda key: raise_dock(self.docks, key), self)
-        self.files = FileCommands(self.document, self.session, self.predictions, self.settings, self.reporter,
+        self.files = FilesController(self.document, self.session, self.predictions, self.settings, self.reporter,
                                   lambda text: self.status.showMessage(text, 8000), self)
         self.runs = RunsController(self.runs_view, self.plots, self.inference, self.reporter, self.settings,
                                    self.files.open_path, self)
         self.training = TrainingController(self.session, self.document, self.controls, self.plots, self.status,
                                            self.predictions, self.analysis, self.reporter, self.settings, self,
                                            lambda: self.data_source.data, self.files.may_discard, lambda: self.runs.runs_dir)
-        self.following = RunFollowing(self.plots, self.status, self.analysis, self.inference, self.reporter, self.document,
+        self.following = FollowController(self.plots, self.status, self.analysis, self.inference, self.reporter, self.document,
                                       self.files.may_discard, self)
         self.dynamics = DynamicsController(self.dynamics_model, self.data_map, self.session, self.document, self.following,
                                            self.timeline, self.analysis, self.inference, self.reporter, self.docks, self)
-        self.dynamics_panels = DynamicsPanels(self.dynamics_views, self.dynamics_model, self.predictions, self.analysis.inspect,
+        self.dynamics_panels = DynamicsPanelsController(self.dynamics_views, self.dynamics_model, self.predictions, self.analysis.inspect,
                                               lambda key: raise_dock(self.docks, key), self.reporter, self.settings, self)
-        self.lr_finding = LearningRateFinding(self.work, self.controls, lambda: self.data_source.data, self.reporter, self)
+        self.lr_finding = LRFinderController(self.work, self.controls, lambda: self.data_source.data, self.reporter, self)
         self.inside = InsideController(self.inside_views, self.predictions, self.inference, self.analysis, self.reporter,
                                        self.session, self)
-        self.epochs = EpochBrowsing(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
-        self.exports = ExportCommands(self.document, self.predictions, self.inference, self.settings, self.reporter,
+        self.epochs = EpochsController(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
+        self.exports = ExportsController(self.document, self.predictions, self.inference, self.settings, self.reporter,
                                       {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,
                                       lambda: self.data_source.data, self)
         self.menus = MenuActions(self, {

@@ -14,20 +14,20 @@ from fmnist_gui.data import FULL_COUNTS, FashionMNIST
 from fmnist_gui.devices import resolve_device
 from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.evaluation import Evaluation
-from fmnist_gui.engine.events import HyperparameterChange
+from fmnist_gui.engine.events import HyperparameterChange, learned_nothing
 from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.progress import format_duration
+from fmnist_gui.formats import format_duration
 from fmnist_gui.runs import RunRecorder
-from fmnist_gui.qt.analysis import AnalysisController
-from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.predictions import Baseline, Predictions
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.run_state import RunState
-from fmnist_gui.qt.session import TrainingSession
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.controllers.analysis import AnalysisController
+from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.state.predictions import Baseline, Predictions
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.state.run_state import RunState
+from fmnist_gui.qt.background.session import TrainingSession
+from fmnist_gui.qt.state.settings import Settings
 from fmnist_gui.qt.views.controls import ControlsPanel
-from fmnist_gui.qt.views.plots import CHANCE_ACCURACY, TrainingPlots
+from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.run_status import RunStatusBar
 
 
@@ -201,7 +201,7 @@ class TrainingController(QObject):
             f"Epoch {record.epoch}/{record.epochs}: train loss {record.train_loss:.4f}, acc {record.train_accuracy:.2f}% | "
             f"test loss {record.test_loss:.4f}, acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s"
         )
-        if record.test_accuracy <= CHANCE_ACCURACY:
+        if learned_nothing(record.test_accuracy):
             warning = (f"Test accuracy is {record.test_accuracy:.2f}% after epoch {record.epoch}: chance level (10% is a "
                        f"guess). The model is not learning; a lower learning rate than {self.session.config.lr:g} may help.")
             self.plots.show_warning(warning)

@@ -19,11 +19,11 @@ from fmnist_gui.dynamics import Suspect, TrainingDynamics, most_forgotten
 from fmnist_gui.engine.events import NOT_SEEN
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.export import write_suspects_csv
-from fmnist_gui.qt import dialogs
-from fmnist_gui.qt.dynamics_model import DynamicsModel
-from fmnist_gui.qt.predictions import Predictions, Split
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.settings import Settings
+from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.state.predictions import Predictions, Split
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.state.settings import Settings
 from fmnist_gui.qt.views.forgetting import ForgettingTotals, ForgettingView
 from fmnist_gui.qt.views.pinned import PinnedImage, PinnedView
 from fmnist_gui.qt.views.suspects import SuspectsView
@@ -59,7 +59,7 @@ def forgetting_marks(predicted: np.ndarray, labels: np.ndarray) -> list[np.ndarr
     return [np.flatnonzero(column) for column in events.T]
 
 
-class DynamicsPanels(QObject):
+class DynamicsPanelsController(QObject):
     def __init__(self, views: DynamicsViews, model: DynamicsModel, predictions: Predictions, inspect: Inspect,
                  raise_dock: Raise, reporter: Reporter, settings: Settings, window: QWidget) -> None:
         super().__init__(window)

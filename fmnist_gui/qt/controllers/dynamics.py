@@ -19,13 +19,13 @@ from fmnist_gui.dynamics import DynamicsSummary, TrainingDynamics, summarize
 from fmnist_gui.engine.events import EpochRecord, RunStarted
 from fmnist_gui.runs import read_dynamics, read_run
 from fmnist_gui.checkpoint import Checkpoint
-from fmnist_gui.qt.analysis import AnalysisController
-from fmnist_gui.qt.document import ModelDocument
-from fmnist_gui.qt.dynamics_model import DynamicsModel
-from fmnist_gui.qt.follow import RunFollowing
-from fmnist_gui.qt.inference import InferenceService
-from fmnist_gui.qt.reporter import Reporter
-from fmnist_gui.qt.session import TrainingSession
+from fmnist_gui.qt.controllers.analysis import AnalysisController
+from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.controllers.follow import FollowController
+from fmnist_gui.qt.background.inference import InferenceWorker
+from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.background.session import TrainingSession
 from fmnist_gui.qt.views.data_map import DataMapView
 from fmnist_gui.qt.views.timeline import EpochTimeline
 
@@ -36,8 +36,8 @@ READ_KEY, DERIVE_KEY = "dynamics", "dynamics-summary"
 
 class DynamicsController(QObject):
     def __init__(self, model: DynamicsModel, data_map: DataMapView, session: TrainingSession, document: ModelDocument,
-                 following: RunFollowing, timeline: EpochTimeline, analysis: AnalysisController,
-                 inference: InferenceService, reporter: Reporter, docks: dict[str, QDockWidget],
+                 following: FollowController, timeline: EpochTimeline, analysis: AnalysisController,
+                 inference: InferenceWorker, reporter: Reporter, docks: dict[str, QDockWidget],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model, self.document, self.following = model, document, following

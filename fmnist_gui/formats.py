@@ -1,0 +1,11 @@
+"""How numbers are written for people, the same in the terminal and in the window (no torch, no Qt)."""
+
+from __future__ import annotations
+
+
+def format_duration(seconds: float) -> str:
+    """"1:05" for 65 seconds, "2:00:00" for two hours."""
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

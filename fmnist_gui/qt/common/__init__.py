@@ -1,0 +1,1 @@
+"""What controllers and views share below them: dialogs, the error reporter, icons."""

@@ -1,0 +1,1 @@
+"""What is on screen: the model document, predictions, dynamics, run state, settings."""
