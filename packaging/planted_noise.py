@@ -63,7 +63,6 @@ def main() -> int:
         config = preset("default").replace(epochs=args.epochs)
         recorder = RunRecorder(Path(scratch) / "runs")
         trainer = Trainer(config, data, [recorder])
-        recorder.attach(trainer)
         started = time.monotonic()
         result = trainer.fit()
         print(f"trained {config.model} {config.optimizer} lr {config.lr:g} for {result.epochs_completed} epochs in "

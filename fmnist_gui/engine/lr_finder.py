@@ -9,20 +9,20 @@ finder's own model is trained: no model the user has is touched.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.devices import resolve_device
+from fmnist_gui.engine.callbacks import RunControl
 from fmnist_gui.engine.evaluation import to_input
 from fmnist_gui.engine.optim import build_optimization
+from fmnist_gui.engine.step import OUT_OF_MEMORY, train_step
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import get_model_spec, has_convolutions
 
@@ -143,13 +143,14 @@ def describe(lrs: np.ndarray, smoothed: np.ndarray, suggestion: float | None, ex
 
 
 def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderOptions = FinderOptions(),
-                       stop: threading.Event | None = None, progress: Progress | None = None,
+                       control: RunControl | None = None, progress: Progress | None = None,
                        report_interval: float = REPORT_INTERVAL) -> FinderResult:
     """Train a fresh, seeded `config.model` with the rate rising batch by batch; see the module's docstring.
 
     `config` gives the model, optimizer, batch size, weight decay, momentum, seed and device;
-    its rate, schedule and epochs are not used. `stop` ends the search at the next batch;
-    `progress` hears at most about 20 times a second, in this thread.
+    its rate, schedule and epochs are not used. A stop requested through `control` ends the search
+    at the next batch, as it ends a training run; `progress` hears at most every
+    `report_interval` seconds, in this thread.
     """
     started = time.monotonic()
     device = resolve_device(config.device)
@@ -169,17 +170,14 @@ def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderO
     last_report = 0.0
     try:
         for step, (lr, index) in enumerate(zip(lrs, batches)):
-            if stop is not None and stop.is_set():
+            if control is not None and control.stop_requested:
                 stopped = True
                 break
             for group in optimizer.param_groups:
                 group["lr"] = float(lr)
             index = index.to(device)
-            loss = F.cross_entropy(model(to_input(images[index], spec.mean, spec.std, channels_last)), labels[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            value = float(loss.detach())  # the explosion test needs it every batch
+            _, loss = train_step(model, optimizer, to_input(images[index], spec.mean, spec.std, channels_last), labels[index])
+            value = float(loss)  # the explosion test needs it every batch
             losses.append(value)
             smoothed.append(tracker.add(value))
             now = time.monotonic()
@@ -189,7 +187,7 @@ def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderO
             if tracker.exploded:
                 break
     except torch.cuda.OutOfMemoryError:
-        raise UserFacingError("The GPU ran out of memory; try a smaller batch size or a smaller model.") from None
+        raise UserFacingError(OUT_OF_MEMORY) from None
     tried = lrs[: len(losses)]
     points = np.array(smoothed, dtype=np.float64)
     suggestion = None if stopped else steepest_descent(tried, points)

@@ -7,12 +7,11 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from fmnist_gui.checkpoint import Checkpoint, library_versions
@@ -20,55 +19,18 @@ from fmnist_gui.config import ConfigError, TrainConfig
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine.augment import augment_batch
-from fmnist_gui.engine.callbacks import Callback, CallbackList
+from fmnist_gui.engine.callbacks import Callback, CallbackList, RunContext, RunControl
 from fmnist_gui.engine.evaluation import evaluate, to_input
 from fmnist_gui.engine.events import BatchRecord, EpochDynamics, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.events import EDITABLE_FIELDS, HyperparameterChange, value_problem
 from fmnist_gui.engine.example_tracker import ExampleTracker
 from fmnist_gui.engine.optim import build_optimization, change_hyperparameter
+from fmnist_gui.engine.step import describe_failure, train_step
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
 
 SAMPLE_COUNT = 16
 REPORT_INTERVAL = 0.05  # seconds: about 20 batch reports a second
-
-
-class RunControl:
-    """Pause, resume and stop requests, safe to make from any thread; checked between batches."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # a paused run must wake up to see the stop
-
-    def pause(self) -> None:
-        if not self._stop.is_set():
-            self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait_while_paused(self, on_pause: Callable[[], None], on_resume: Callable[[], None]) -> float:
-        """Block while paused, telling `on_pause` once really waiting and `on_resume` on waking
-        (unless it was a stop); returns the seconds spent waiting."""
-        start = time.monotonic()
-        on_pause()
-        self._running.wait()
-        if not self._stop.is_set():
-            on_resume()
-        return time.monotonic() - start
 
 
 def sample_indices(test_size: int, seed: int, count: int = SAMPLE_COUNT) -> np.ndarray:
@@ -135,16 +97,26 @@ class Trainer:
         self.model: nn.Module | None = None
         # The per-example record of the epoch a stop interrupted, for a recorder to keep until the run resumes.
         self.unfinished_dynamics: EpochDynamics | None = None
+        self._fitted = False
         self._snapshot_lock = threading.Lock()
         self._snapshot: Checkpoint | None = resume_from
         self._best: Checkpoint | None = resume_from if resume_from is not None and resume_from.history else None
-        self.history: list[EpochSummary] = list(resume_from.history) if resume_from else []
-        self.batch_history: dict[str, list[float]] = {
-            key: list((resume_from.batch_history if resume_from else {}).get(key, [])) for key in ("step", "loss", "lr")
-        }
-        self.changes: list[HyperparameterChange] = list(resume_from.changes) if resume_from else []
         self._requested_lock = threading.Lock()
         self._requested: dict[str, float] = {}
+        self._start_run_state()
+
+    def _start_run_state(self) -> None:
+        """What one run builds up as it trains, starting from the checkpoint it resumes (or nothing)."""
+        resumed = self.resume_from
+        self.history: list[EpochSummary] = list(resumed.history) if resumed else []
+        self.batch_history: dict[str, list[float]] = {
+            key: list((resumed.batch_history if resumed else {}).get(key, [])) for key in ("step", "loss", "lr")
+        }
+        self.changes: list[HyperparameterChange] = list(resumed.changes) if resumed else []
+        self._paused_seconds = 0.0
+        self._epochs_done = resumed.epoch if resumed else 0
+        self._step = resumed.step if resumed else 0
+        self._first_epoch = self._epochs_done + 1
 
     # Requests from other threads
     def pause(self) -> None:
@@ -180,13 +152,20 @@ class Trainer:
         with self._snapshot_lock:
             return self._best
 
+    def context(self) -> RunContext:
+        """What observers may read of this run and the requests they may make (handed to their setup())."""
+        return RunContext(self.control, self.data, self.resume_from, lambda: self.config, self.checkpoint,
+                          self.best_checkpoint, lambda: self.unfinished_dynamics)
+
     # The run
     def fit(self) -> RunFinished:
-        """Train until done, stopped, diverged or failed; always ends with on_fit_end."""
+        """Train until done, stopped, diverged or failed; always ends with on_fit_end. A Trainer runs once."""
+        if self._fitted:
+            raise RuntimeError("This Trainer has already run; make a new Trainer for another run.")
+        self._fitted = True
         started = time.monotonic()
-        self._paused_seconds = 0.0
-        self.callbacks.setup(self.control)
-        self._epochs_done = self.resume_from.epoch if self.resume_from else 0
+        self._start_run_state()
+        self.callbacks.setup(self.context())
         reason, message, details = FinishReason.COMPLETED, "", None
         try:
             reason, message = self._run()
@@ -202,7 +181,7 @@ class Trainer:
         except UserFacingError as exc:
             reason, message = FinishReason.FAILED, str(exc)
         except Exception as exc:  # noqa: BLE001 - a run must end with a reason, whatever went wrong
-            reason, message, details = FinishReason.FAILED, _describe(exc), traceback.format_exc()
+            reason, message, details = FinishReason.FAILED, describe_failure(exc), traceback.format_exc()
         elapsed = time.monotonic() - started - self._paused_seconds
         result = RunFinished(reason, message, self._epochs_done, elapsed, details)
         self.callbacks.on_fit_end(result)
@@ -218,11 +197,10 @@ class Trainer:
         mean, std = _normalization(config)
         train_size, test_size = len(data.train_labels), len(data.test_labels)
         batches = math.ceil(train_size / config.batch_size)
-        first_epoch = self._first_epoch = self._epochs_done + 1
+        first_epoch = self._first_epoch
         optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
         run = _Setup(model, optimizer, scheduler, data, mean, std, batches, has_convolutions(model),
                      ExampleTracker(data.train_labels))
-        self._step = self.resume_from.step if self.resume_from else 0
         samples = sample_indices(test_size, config.seed)
         if self._snapshot is None:
             self._take_snapshot(run)
@@ -308,20 +286,16 @@ class Trainer:
                 inputs = augment_batch(images, generator, run.mean, run.std, run.channels_last)
             else:
                 inputs = to_input(images, run.mean, run.std, run.channels_last)
-            logits = model(inputs)
-            loss = F.cross_entropy(logits, labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            logits, loss = train_step(model, optimizer, inputs, labels)
             if run.scheduler is not None:
                 run.scheduler.step()
             self._step += 1
             size = len(labels)
-            detached = loss.detach() * size
+            detached = loss * size
             epoch_loss += detached
             window_loss += detached
-            correct += (logits.detach().argmax(dim=1) == labels).sum()
-            run.tracker.record(index, logits.detach())
+            correct += (logits.argmax(dim=1) == labels).sum()
+            run.tracker.record(index, logits)
             seen += size
             window_seen += size
             now = time.monotonic()
@@ -479,9 +453,3 @@ def _device_label(device: torch.device) -> str:
             return info.label
     return str(device)
 
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return "The GPU ran out of memory; try a smaller batch size or a smaller model."
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"Training failed: {type(exc).__name__}{': ' + text if text else ''}"

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from fmnist_gui import atomic
 from fmnist_gui.checkpoint import Checkpoint, CheckpointError, library_versions, save_checkpoint
 from fmnist_gui.dynamics import DynamicsDamaged, TrainingDynamics, load_dynamics, save_dynamics
-from fmnist_gui.engine.callbacks import Callback
+from fmnist_gui.engine.callbacks import Callback, RunContext
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, RunFinished, RunStarted
 from fmnist_gui.engine.events import HyperparameterChange
 from fmnist_gui.errors import UserFacingError
@@ -32,9 +32,6 @@ from fmnist_gui.runs.reader import load_run_json, process_start, read_batches, r
 from fmnist_gui.runs.tables import RunDamaged
 from fmnist_gui.safe_text import printable
 
-if TYPE_CHECKING:
-    from fmnist_gui.engine.trainer import Trainer
-
 HEARTBEAT_SECONDS = 10.0  # run.json's heartbeat during an epoch
 FLUSH_SECONDS = 1.0  # batch reports reach the file (not the disk) this often, for followers
 USER_FIELDS = ("name", "note")  # edited by people while a run trains: always taken from the file
@@ -43,8 +40,8 @@ USER_FIELDS = ("name", "note")  # edited by people while a run trains: always ta
 class RunRecorder(Callback):
     """Records a run in a new folder under `runs_dir`, or goes on with the folder of `resume`.
 
-    Call `attach(trainer)` before `fit()`: the trainer supplies the weights of each snapshot and
-    the checkpoint a run resumes from. `resume` is a run folder or a checkpoint inside one; the
+    The run's context (handed to `setup()`) supplies the weights of each snapshot and the
+    checkpoint a run resumes from. `resume` is a run folder or a checkpoint inside one; the
     folder is continued when the resumed checkpoint is its latest state (else a new folder is made).
     """
 
@@ -57,7 +54,7 @@ class RunRecorder(Callback):
         self.on_warning = on_warning  # called in the training thread with each new warning
         self.folder: Path | None = None
         self.warnings: list[str] = []
-        self._trainer: Trainer | None = None
+        self._run: RunContext | None = None
         self._files: dict[str, IO[str]] = {}
         self._events: tensorboard.EventWriter | None = None  # when the tensorboard package is installed
         self._meta: dict[str, Any] = {}
@@ -67,16 +64,12 @@ class RunRecorder(Callback):
         self._base_duration = 0.0  # seconds trained in the folder's earlier sessions
         self._flushed = self._heartbeat = 0.0
 
-    def attach(self, trainer: Trainer) -> RunRecorder:
-        """The trainer whose snapshots this recorder saves; returns the recorder."""
-        self._trainer = trainer
-        return self
-
     # Engine hooks
+    def setup(self, run: RunContext) -> None:
+        self._run = run
+
     def on_fit_start(self, run: RunStarted) -> None:
-        start = self._trainer.resume_from if self._trainer is not None else None
-        if self._trainer is None:
-            self._warn("Checkpoints are not recorded: RunRecorder.attach(trainer) was not called before the run.")
+        start = self._run.resume_from if self._run is not None else None
         try:
             self._open(run, start)
         except (OSError, UserFacingError) as exc:
@@ -117,7 +110,7 @@ class RunRecorder(Callback):
         if self._dynamics is not None and record.train_dynamics is not None:
             self._dynamics = self._dynamics.with_epoch(record.train_dynamics, record.test_probabilities)
             self._save_dynamics()
-        checkpoint = self._trainer.checkpoint() if self._trainer is not None else None
+        checkpoint = self._run.checkpoint() if self._run is not None else None
         if checkpoint is not None and checkpoint.epoch == summary.epoch:
             self._save_snapshot(checkpoint)
         self._update(epochs_done=summary.epoch, duration=self._base_duration + record.elapsed, **self._best())
@@ -139,10 +132,10 @@ class RunRecorder(Callback):
         if self._events is not None:
             self._events.close()
             self._events = None
-        checkpoint = self._trainer.checkpoint() if self._trainer is not None else None
+        checkpoint = self._run.checkpoint() if self._run is not None else None
         if checkpoint is not None and checkpoint.trained and checkpoint.step != self._last_step:
             self._save_last(checkpoint)  # stopped mid-epoch: its batch position is in the step
-        unfinished = self._trainer.unfinished_dynamics if self._trainer is not None else None
+        unfinished = self._run.unfinished_dynamics if self._run is not None else None
         if self._dynamics is not None and unfinished is not None:
             self._dynamics = self._dynamics.with_unfinished(unfinished)
             self._save_dynamics()
@@ -180,9 +173,9 @@ class RunRecorder(Callback):
 
     def _earlier_dynamics(self, folder: Path | None, start: Checkpoint | None, keep_unfinished: bool) -> TrainingDynamics | None:
         """The dynamics this run goes on from: the resumed folder's up to where it starts, else none yet."""
-        if self._trainer is None:
+        if self._run is None:
             return None
-        data = self._trainer.data
+        data = self._run.data
         empty = TrainingDynamics.empty(data.train_labels.cpu().numpy(), data.test_labels.cpu().numpy())
         path = folder / layout.DYNAMICS if folder is not None else None
         if start is None or path is None or not path.exists():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
 from fmnist_gui.config import TrainConfig
+from fmnist_gui.engine.callbacks import RunControl
 from fmnist_gui.engine.lr_finder import (
     FinderOptions,
     describe,
@@ -106,8 +105,9 @@ def test_the_same_seed_gives_the_same_curve(synthetic_data):
 
 
 def test_a_stop_request_ends_the_run_at_the_next_batch_without_a_suggestion(synthetic_data):
-    stop = threading.Event()
-    result = find_learning_rate(MLP, synthetic_data, stop=stop, progress=lambda *values: stop.set(), report_interval=0.0)
+    control = RunControl()
+    result = find_learning_rate(MLP, synthetic_data, control=control, progress=lambda *values: control.stop(),
+                                report_interval=0.0)
     assert result.stopped and len(result.lrs) == 1 and result.suggestion is None
     assert result.message == "Stopped after 1 of 200 batches: a part of the curve suggests no rate."
 

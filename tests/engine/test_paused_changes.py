@@ -50,8 +50,6 @@ def fit_with_change(config, data, at_step, resume_from=None, run_recorder=None, 
     extra = [run_recorder] if run_recorder is not None else []
     trainer = Trainer(config, data, [recorder, changer, *extra], resume_from=resume_from, report_interval=0.0)
     changer.trainer = trainer
-    if run_recorder is not None:
-        run_recorder.attach(trainer)
     result = trainer.fit()
     assert result.reason is FinishReason.COMPLETED, result.message
     return trainer, recorder, changer

@@ -159,7 +159,6 @@ class RenameDuringRun(Callback):
 def test_a_name_given_while_the_run_trains_is_kept(fast_config, synthetic_data, tmp_path):
     recorder = RunRecorder(tmp_path)
     trainer = Trainer(fast_config, synthetic_data, [recorder, RenameDuringRun(recorder)], report_interval=0.0)
-    recorder.attach(trainer)
     trainer.fit()
     info = read_run(recorder.folder)
     assert (info.name, info.note, info.status) == ("renamed while training", "a note", "completed")
@@ -188,7 +187,6 @@ def test_a_follower_sees_every_epoch_and_batch_once(fast_config, synthetic_data,
     recorder = RunRecorder(tmp_path)
     follow = Follow(recorder)
     trainer = Trainer(fast_config, synthetic_data, [recorder, follow], report_interval=0.0)
-    recorder.attach(trainer)
     trainer.fit()
     final = follow.follower.poll()
     updates = [*follow.updates, final]

@@ -24,7 +24,6 @@ def train(config, data, runs_dir, *, start=None, resume=None, keep=50, callbacks
     """A recorded run; returns the recorder, the trainer and the result."""
     recorder = RunRecorder(runs_dir, resume=resume, keep=keep)
     trainer = Trainer(config, data, [recorder, *callbacks], resume_from=start, report_interval=0.0)
-    recorder.attach(trainer)
     return recorder, trainer, trainer.fit()
 
 
@@ -150,7 +149,6 @@ class DeleteFolder(Callback):
 def test_a_folder_deleted_during_the_run_costs_warnings_not_the_run(fast_config, synthetic_data, tmp_path):
     recorder = RunRecorder(tmp_path)
     trainer = Trainer(fast_config.replace(epochs=3), synthetic_data, [recorder, DeleteFolder(recorder)], report_interval=0.0)
-    recorder.attach(trainer)
     assert trainer.fit().reason is FinishReason.COMPLETED
     assert trainer.callbacks.failures == [] and recorder.warnings
 
@@ -175,8 +173,9 @@ def test_two_recorders_at_once_get_distinct_folders(fast_config, synthetic_data,
     assert [run.status for run in list_runs(runs_dir)] == ["completed", "completed"]
 
 
-def test_a_recorder_not_attached_to_its_trainer_says_so_and_still_writes_the_tables(fast_config, synthetic_data, tmp_path):
+def test_a_recorder_needs_only_to_be_among_the_callbacks_to_save_every_snapshot(fast_config, synthetic_data, tmp_path):
+    """What the recorder reads of the run (its data, snapshots, the checkpoint it resumes) comes in setup()'s context."""
     recorder = RunRecorder(tmp_path)
     Trainer(fast_config, synthetic_data, [recorder], report_interval=0.0).fit()
-    assert recorder.warnings == ["Checkpoints are not recorded: RunRecorder.attach(trainer) was not called before the run."]
-    assert len(read_metrics(recorder.folder)) == 2 and snapshots(recorder.folder) == []
+    assert recorder.warnings == []
+    assert len(read_metrics(recorder.folder)) == 2 and [epoch for epoch, _ in snapshots(recorder.folder)] == [1, 2]

@@ -262,3 +262,27 @@ def test_the_best_epoch_is_kept_beside_the_last(synthetic_data, fast_config, mon
     best = trainer.best_checkpoint()
     assert best.epoch == 2 and best.history[-1].test_accuracy == 90.0 and trainer.checkpoint().epoch == 3
     assert not all(torch.equal(best.model_state[k], trainer.checkpoint().model_state[k]) for k in best.model_state)
+
+
+def test_a_trainer_runs_once_and_says_so_when_asked_again(synthetic_data, fast_config):
+    trainer = Trainer(fast_config.replace(epochs=1), synthetic_data, report_interval=0.0)
+    assert trainer.fit().reason is FinishReason.COMPLETED
+    with pytest.raises(RuntimeError, match="already run; make a new Trainer"):
+        trainer.fit()
+
+
+def test_observers_get_what_they_may_read_of_the_run_and_may_not_wait_in_its_place(synthetic_data, fast_config):
+    class Reader(Callback):
+        def setup(self, run):
+            self.run = run
+
+        def on_epoch_end(self, record):
+            self.snapshot_epoch = self.run.checkpoint().epoch
+
+    reader = Reader()
+    trainer = Trainer(fast_config.replace(epochs=1), synthetic_data, [reader], report_interval=0.0)
+    trainer.fit()
+    run = reader.run
+    assert run.data is synthetic_data and run.resume_from is None and run.config == trainer.config
+    assert reader.snapshot_epoch == 1 and run.best_checkpoint() is trainer.best_checkpoint()
+    assert not hasattr(run, "wait_while_paused")  # the loop's own business

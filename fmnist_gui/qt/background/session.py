@@ -1,4 +1,4 @@
-"""The training controller: runs `Trainer.fit` on the training lane and relays its records."""
+"""The training session: runs `Trainer.fit` on the training lane and relays its records to the GUI thread."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from PySide6.QtCore import QObject, Signal
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
-from fmnist_gui.engine import FinishReason, RunFinished, Trainer
+from fmnist_gui.engine import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted, Trainer
+from fmnist_gui.engine.events import HyperparameterChange
 from fmnist_gui.runs import RunRecorder
+from fmnist_gui.qt.background.tasks import BackgroundWork, Job
+from fmnist_gui.qt.background.training_relay import Paused, Resumed, TrainingRelay
 from fmnist_gui.qt.state.run_state import RunState
-from fmnist_gui.qt.background.tasks import BackgroundWork
-from fmnist_gui.qt.background.training_relay import TrainingRelay
 
 LANE = "training"
 
@@ -29,18 +30,9 @@ class TrainingSession(QObject):
     def __init__(self, work: BackgroundWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lane = work.lane(LANE)
-        work.on_shutdown(self._on_shutdown)
         work.shut_down.connect(lambda: self._set_state(RunState.IDLE))
         self._state = RunState.IDLE
         self._trainer: Trainer | None = None
-        self._closing = False
-        self._relay = TrainingRelay(self)
-        self._relay.run_started.connect(self.run_started)
-        self._relay.batch_finished.connect(self.batch_finished)
-        self._relay.epoch_finished.connect(self.epoch_finished)
-        self._relay.paused.connect(self._on_paused)
-        self._relay.resumed.connect(self._on_resumed)
-        self._relay.hyperparameters_changed.connect(self.hyperparameters_changed)
 
     @property
     def state(self) -> RunState:
@@ -56,12 +48,20 @@ class TrainingSession(QObject):
         for a config the engine refuses."""
         if self.active:
             raise RuntimeError("a run is already in progress")
-        trainer = Trainer(config, data, [self._relay] + ([recorder] if recorder else []), resume_from=resume_from)
-        if recorder is not None:
-            recorder.attach(trainer)  # it saves the trainer's snapshots
+        relay = TrainingRelay()
+        # The recorder before the relay: when the window hears that the run started, its folder exists,
+        # and when it hears of an epoch, that epoch is on disk.
+        observers = ([recorder] if recorder is not None else []) + [relay]
+        trainer = Trainer(config, data, observers, resume_from=resume_from)
         self._trainer = trainer
+
+        def run(job: Job[RunFinished]) -> RunFinished:
+            relay.job = job
+            job.on_cancel(trainer.stop)  # quitting stops the run at its next batch, also a paused one
+            return trainer.fit()
+
         self._set_state(RunState.RUNNING)
-        self._lane.submit(LANE, trainer.fit, self._on_fit_returned, self._on_fit_raised)
+        self._lane.submit(LANE, run, self._on_fit_returned, self._on_fit_raised, self._on_record)
 
     def pause(self) -> None:
         if self._trainer is not None and self._state is RunState.RUNNING:
@@ -97,10 +97,20 @@ class TrainingSession(QObject):
         """The best finished epoch of the last run (by test accuracy), or None."""
         return self._trainer.best_checkpoint() if self._trainer is not None else None
 
-    def _on_shutdown(self) -> None:
-        self._closing = True  # the app is quitting: the run's end is nobody's news
-        if self._trainer is not None:
-            self._trainer.stop()
+    def _on_record(self, record: object) -> None:
+        """A record the run sent, in the GUI thread, in the order the engine reported it."""
+        if isinstance(record, BatchRecord):
+            self.batch_finished.emit(record)
+        elif isinstance(record, EpochRecord):
+            self.epoch_finished.emit(record)
+        elif isinstance(record, RunStarted):
+            self.run_started.emit(record)
+        elif isinstance(record, HyperparameterChange):
+            self.hyperparameters_changed.emit(record)
+        elif isinstance(record, Paused):
+            self._on_paused()
+        elif isinstance(record, Resumed):
+            self._on_resumed()
 
     def _on_paused(self) -> None:
         if self._state is RunState.PAUSING:

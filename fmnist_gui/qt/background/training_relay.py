@@ -1,43 +1,59 @@
-"""The thin adapter between the engine and Qt: engine callbacks become signals of plain data."""
+"""The thin adapter between the engine and the task layer: a run's records travel through its job.
+
+An engine callback, run in the training thread, that sends each record it hears through the
+run's `Job` (the task layer delivers them in the GUI thread, in order, only while the run is the
+current request of its lane). No Qt here, no signals of its own: one channel, owned by the layer.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from dataclasses import dataclass
+from typing import Any
 
 from fmnist_gui.engine import BatchRecord, Callback, EpochRecord, RunStarted
 from fmnist_gui.engine.events import HyperparameterChange
+from fmnist_gui.qt.background.tasks import Job
 
 
-class TrainingRelay(QObject, Callback):
-    """An engine callback living in the GUI thread; its signals, emitted from the training
-    thread, reach GUI-thread receivers queued.
+@dataclass(frozen=True)
+class Paused:
+    """The loop really waits between two batches."""
 
-    The engine already throttles batch reports to about 20 a second and sends numbers and
-    numpy copies, so nothing here copies or rate-limits again. The run's end is not relayed
-    here: `Trainer.fit()`'s return value is the one RunFinished, delivered by the task layer.
+
+@dataclass(frozen=True)
+class Resumed:
+    """The loop goes on after a pause."""
+
+
+class TrainingRelay(Callback):
+    """Sends every record through the job it is bound to.
+
+    The engine already throttles batch reports to about 20 a second and sends numbers and numpy
+    copies, so each is sent whole (none merged). The run's end is not sent: `Trainer.fit()`'s
+    return value is the one RunFinished, delivered as the job's answer.
     """
 
-    run_started = Signal(object)  # RunStarted
-    batch_finished = Signal(object)  # BatchRecord
-    epoch_finished = Signal(object)  # EpochRecord
-    paused = Signal()  # the loop really waits
-    resumed = Signal()
-    hyperparameters_changed = Signal(object)  # HyperparameterChange
+    def __init__(self) -> None:
+        self.job: Job[Any] | None = None  # bound in the training thread, before fit()
 
     def on_fit_start(self, run: RunStarted) -> None:
-        self.run_started.emit(run)
+        self._send(run)
 
     def on_batch_end(self, record: BatchRecord) -> None:
-        self.batch_finished.emit(record)
+        self._send(record)
 
     def on_epoch_end(self, record: EpochRecord) -> None:
-        self.epoch_finished.emit(record)
+        self._send(record)
 
     def on_pause(self) -> None:
-        self.paused.emit()
+        self._send(Paused())
 
     def on_resume(self) -> None:
-        self.resumed.emit()
+        self._send(Resumed())
 
     def on_hyperparameters_changed(self, change: HyperparameterChange) -> None:
-        self.hyperparameters_changed.emit(change)
+        self._send(change)
+
+    def _send(self, value: object) -> None:
+        if self.job is not None:
+            self.job.send(value)

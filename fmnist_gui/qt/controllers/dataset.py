@@ -40,7 +40,7 @@ class DataController(QObject):
 
     def load(self) -> None:
         folder = self._folder
-        self._inference.run("data", lambda: load_fashion_mnist(folder), self._on_loaded, self._on_failed)
+        self._inference.run("data", lambda job: load_fashion_mnist(folder), self._on_loaded, self._on_failed)
 
     def choose_folder(self, parent: QWidget) -> None:
         folder = dialogs.data_folder(parent, self._folder or str(Path.home()))
@@ -57,7 +57,7 @@ class DataController(QObject):
             if self.data is None:
                 self._on_failed(message, details)
 
-        self._inference.run("data", lambda: load_fashion_mnist(folder), loaded, failed)
+        self._inference.run("data", lambda job: load_fashion_mnist(folder), loaded, failed)
 
     def _on_loaded(self, data: FashionMNIST) -> None:
         self.data = data

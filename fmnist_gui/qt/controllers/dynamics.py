@@ -142,7 +142,7 @@ class DynamicsController(QObject):
         def read() -> tuple[TrainingDynamics | None, str]:
             return read_dynamics(folder), read_run(folder).name
 
-        self.inference.run(READ_KEY, read, lambda result: self._on_read(folder, until, *result),
+        self.inference.run(READ_KEY, lambda job: read(), lambda result: self._on_read(folder, until, *result),
                            lambda message, details: self.reporter.error("Cannot read the training dynamics", message, details))
 
     def _on_read(self, folder: Path, until: int | None, dynamics: TrainingDynamics | None, name: str) -> None:
@@ -188,7 +188,7 @@ class DynamicsController(QObject):
         def derive() -> DynamicsSummary:
             return summarize(shown.train_probability, shown.train_predicted, shown.train_labels)
 
-        self.inference.run(DERIVE_KEY, derive, lambda summary: self.model.set_dynamics(shown, summary, source),
+        self.inference.run(DERIVE_KEY, lambda job: derive(), lambda summary: self.model.set_dynamics(shown, summary, source),
                            lambda message, details: self.reporter.error("Cannot draw the data map", message, details))
 
     def _on_visibility_changed(self, key: str, visible: bool) -> None:

@@ -43,13 +43,13 @@ class EpochsController(QObject):
             self._saved = dict(found[0])
             self.timeline.set_epochs(sorted(self._saved), found[1], shown)
 
-        self.inference.run("snapshots", lambda: (snapshots(folder), read_run(folder).name), listed,
+        self.inference.run("snapshots", lambda job: (snapshots(folder), read_run(folder).name), listed,
                            lambda message, details: self.reporter.note(f"Cannot list the snapshots of {folder}: {message}"))
 
     def _load(self, epoch: int, then) -> None:  # noqa: ANN001 - a callback taking the Checkpoint
         path = self._saved.get(epoch)
         if path is not None:
-            self.inference.run(f"timeline-{then.__name__}", lambda: load_checkpoint(path), then,
+            self.inference.run(f"timeline-{then.__name__}", lambda job: load_checkpoint(path), then,
                                lambda message, details: self.reporter.error("Cannot open that epoch", message, details))
 
     def _show_epoch(self, epoch: int) -> None:

@@ -152,5 +152,5 @@ class ExportsController(QObject):
         def done(result: object) -> None:
             self.reporter.note(describe(result) if describe else f"Exported {result}")
 
-        self.inference.run(f"export-{key}", work, done,
+        self.inference.run(f"export-{key}", lambda job: work(), done,
                            lambda message, details: self.reporter.error("Cannot export", message, details))

@@ -88,7 +88,7 @@ class FollowController(QObject):
     def _poll(self) -> None:
         follower = self._follower
         if follower is not None:
-            self.inference.run("follow", follower.poll, self._on_update,
+            self.inference.run("follow", lambda job: follower.poll(), self._on_update,
                                lambda message, details: self.reporter.note(f"Cannot read {self.folder}: {message}"))
 
     def _on_update(self, update: FollowUpdate) -> None:
@@ -136,6 +136,6 @@ class FollowController(QObject):
             if checkpoint is not None and self._follower is not None:
                 self.analysis.evaluate(checkpoint)
 
-        self.inference.run("follow-model", load, loaded,
+        self.inference.run("follow-model", lambda job: load(), loaded,
                            lambda message, details: self.reporter.note(f"Cannot read the snapshot of epoch {epoch}: {message}"))
 

@@ -64,7 +64,7 @@ class RunsController(QObject):
 
     def refresh(self) -> None:
         folder = self.runs_dir
-        self.inference.run("runs", lambda: list_runs(folder), self._on_listed,
+        self.inference.run("runs", lambda job: list_runs(folder), self._on_listed,
                            lambda message, details: self.reporter.note(f"Cannot list the runs in {folder}: {message}"))
 
     def open_run(self, folder: Path) -> bool:
@@ -111,7 +111,7 @@ class RunsController(QObject):
                 return grouped_series(histories)
             return [run_series(name, history) for name, _, history in histories]
 
-        self.inference.run("overlay", work, self.plots.show_overlay,
+        self.inference.run("overlay", lambda job: work(), self.plots.show_overlay,
                            lambda message, details: self.reporter.error("Cannot read the runs' metrics", message, details))
 
     def _on_grouping_changed(self, grouped: bool) -> None:
