@@ -63,9 +63,10 @@ class Harness:
         qtbot.addWidget(self.log)
         self.inspected: list[tuple[str, list[int], int]] = []
         self.raised: list[str] = []
-        self.panels = DynamicsPanelsController(self.views, self.model, self.predictions,
-                                     lambda split, indices, position: self.inspected.append((split, list(indices), position)),
-                                     self.raised.append, Reporter(self.log, self.window), settings, self.window)
+        self.panels = DynamicsPanelsController(
+            views=self.views, model=self.model, predictions=self.predictions,
+            inspect=lambda split, indices, position: self.inspected.append((split, list(indices), position)),
+            raise_dock=self.raised.append, reporter=Reporter(self.log, self.window), settings=settings, window=self.window)
 
     def load(self) -> None:
         d = self.dynamics

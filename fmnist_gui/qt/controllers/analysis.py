@@ -48,7 +48,7 @@ class AnalysisViews:
 class AnalysisController(QObject):
     explained = Signal(str, object)  # key ("inspector", "own_image", "draw"), Explanation: shown just now
 
-    def __init__(self, views: AnalysisViews, predictions: Predictions, inference: InferenceWorker,
+    def __init__(self, *, views: AnalysisViews, predictions: Predictions, inference: InferenceWorker,
                  reporter: Reporter, raise_dock: Raise, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.views = views

@@ -31,7 +31,7 @@ class DataController(QObject):
     loaded = Signal(object)  # FashionMNIST
     missing = Signal()
 
-    def __init__(self, inference: InferenceWorker, predictions: Predictions, banner: QLabel, reporter: Reporter,
+    def __init__(self, *, inference: InferenceWorker, predictions: Predictions, banner: QLabel, reporter: Reporter,
                  settings: Settings, folder: str | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.data: FashionMNIST | None = None

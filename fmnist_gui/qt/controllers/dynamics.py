@@ -35,7 +35,7 @@ READ_KEY, DERIVE_KEY = "dynamics", "dynamics-summary"
 
 
 class DynamicsController(QObject):
-    def __init__(self, model: DynamicsModel, data_map: DataMapView, session: TrainingSession, document: ModelDocument,
+    def __init__(self, *, model: DynamicsModel, data_map: DataMapView, session: TrainingSession, document: ModelDocument,
                  following: FollowController, timeline: EpochTimeline, analysis: AnalysisController,
                  inference: InferenceWorker, reporter: Reporter, docks: dict[str, QDockWidget],
                  parent: QObject | None = None) -> None:

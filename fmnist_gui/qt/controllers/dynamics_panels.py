@@ -60,7 +60,7 @@ def forgetting_marks(predicted: np.ndarray, labels: np.ndarray) -> list[np.ndarr
 
 
 class DynamicsPanelsController(QObject):
-    def __init__(self, views: DynamicsViews, model: DynamicsModel, predictions: Predictions, inspect: Inspect,
+    def __init__(self, *, views: DynamicsViews, model: DynamicsModel, predictions: Predictions, inspect: Inspect,
                  raise_dock: Raise, reporter: Reporter, settings: Settings, window: QWidget) -> None:
         super().__init__(window)
         self.views, self.model, self.predictions = views, model, predictions

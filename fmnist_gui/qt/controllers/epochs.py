@@ -16,7 +16,7 @@ from fmnist_gui.qt.views.timeline import EpochTimeline
 
 
 class EpochsController(QObject):
-    def __init__(self, timeline: EpochTimeline, document: ModelDocument, analysis: AnalysisController,
+    def __init__(self, *, timeline: EpochTimeline, document: ModelDocument, analysis: AnalysisController,
                  inference: InferenceWorker, reporter: Reporter, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.timeline, self.document, self.analysis, self.inference, self.reporter = timeline, document, analysis, inference, reporter

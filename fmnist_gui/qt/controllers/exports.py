@@ -57,7 +57,7 @@ def widget_svg(widget: QWidget, title: str) -> bytes:
 
 
 class ExportsController(QObject):
-    def __init__(self, document: ModelDocument, predictions: Predictions, inference: InferenceWorker, settings: Settings,
+    def __init__(self, *, document: ModelDocument, predictions: Predictions, inference: InferenceWorker, settings: Settings,
                  reporter: Reporter, widgets: dict[str, QWidget], selected_runs: Callable[[], list[Path]],
                  data: Callable[[], FashionMNIST | None], window: QWidget) -> None:
         super().__init__(window)

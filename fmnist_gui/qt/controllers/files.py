@@ -19,7 +19,7 @@ from fmnist_gui.qt.state.settings import Settings
 
 
 class FilesController(QObject):
-    def __init__(self, document: ModelDocument, session: TrainingSession, predictions: Predictions, settings: Settings,
+    def __init__(self, *, document: ModelDocument, session: TrainingSession, predictions: Predictions, settings: Settings,
                  reporter: Reporter, show_status: Callable[[str], None], window: QWidget) -> None:
         super().__init__(window)
         self.document, self.session, self.predictions = document, session, predictions

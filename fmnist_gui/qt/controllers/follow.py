@@ -32,7 +32,7 @@ class FollowController(QObject):
     epoch_added = Signal(int)  # the newest epoch the followed run finished
     ended = Signal()
 
-    def __init__(self, plots: TrainingPlots, status: RunStatusBar, analysis: AnalysisController,
+    def __init__(self, *, plots: TrainingPlots, status: RunStatusBar, analysis: AnalysisController,
                  inference: InferenceWorker, reporter: Reporter, document: ModelDocument,
                  may_discard: Callable[[str], bool], parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -41,7 +41,7 @@ class InsideViews:
 
 
 class InsideController(QObject):
-    def __init__(self, views: InsideViews, predictions: Predictions, inference: InferenceWorker,
+    def __init__(self, *, views: InsideViews, predictions: Predictions, inference: InferenceWorker,
                  analysis: AnalysisController, reporter: Reporter, session: TrainingSession,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)

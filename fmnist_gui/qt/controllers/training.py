@@ -36,7 +36,7 @@ class TrainingController(QObject):
 
     run_recorded = Signal()  # the run folder of the current run was created or finished
 
-    def __init__(self, session: TrainingSession, document: ModelDocument, controls: ControlsPanel, plots: TrainingPlots,
+    def __init__(self, *, session: TrainingSession, document: ModelDocument, controls: ControlsPanel, plots: TrainingPlots,
                  status: RunStatusBar, predictions: Predictions, analysis: AnalysisController, reporter: Reporter,
                  settings: Settings, window: QWidget, data: Callable[[], FashionMNIST | None],
                  may_discard: Callable[[str], bool], runs_dir: Callable[[], Path]) -> None:

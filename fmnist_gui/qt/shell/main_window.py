@@ -77,30 +77,44 @@ class MainWindow(QMainWindow):
                                         **vars(self.inside_views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
-        self.data_source = DataController(self.inference, self.predictions, self.data_banner, self.reporter, self.settings,
-                                      data_dir or self.settings.data_dir(), self)
-        self.analysis = AnalysisController(self.views, self.predictions, self.inference, self.reporter,
-                                           lambda key: raise_dock(self.docks, key), self)
-        self.files = FilesController(self.document, self.session, self.predictions, self.settings, self.reporter,
-                                  lambda text: self.status.showMessage(text, 8000), self)
-        self.runs = RunsController(self.runs_view, self.plots, self.inference, self.reporter, self.settings,
-                                   self.files.open_path, self)
-        self.training = TrainingController(self.session, self.document, self.controls, self.plots, self.status,
-                                           self.predictions, self.analysis, self.reporter, self.settings, self,
-                                           lambda: self.data_source.data, self.files.may_discard, lambda: self.runs.runs_dir)
-        self.following = FollowController(self.plots, self.status, self.analysis, self.inference, self.reporter, self.document,
-                                      self.files.may_discard, self)
-        self.dynamics = DynamicsController(self.dynamics_model, self.data_map, self.session, self.document, self.following,
-                                           self.timeline, self.analysis, self.inference, self.reporter, self.docks, self)
-        self.dynamics_panels = DynamicsPanelsController(self.dynamics_views, self.dynamics_model, self.predictions, self.analysis.inspect,
-                                              lambda key: raise_dock(self.docks, key), self.reporter, self.settings, self)
-        self.lr_finding = LRFinderController(self.work, self.controls, lambda: self.data_source.data, self.reporter, self)
-        self.inside = InsideController(self.inside_views, self.predictions, self.inference, self.analysis, self.reporter,
-                                       self.session, self)
-        self.epochs = EpochsController(self.timeline, self.document, self.analysis, self.inference, self.reporter, self)
-        self.exports = ExportsController(self.document, self.predictions, self.inference, self.settings, self.reporter,
-                                      {"curves": self.plots, "confusion": self.views.confusion}, self.runs_view.selected,
-                                      lambda: self.data_source.data, self)
+        self.data_source = DataController(
+            inference=self.inference, predictions=self.predictions, banner=self.data_banner, reporter=self.reporter,
+            settings=self.settings, folder=data_dir or self.settings.data_dir(), parent=self)
+        self.analysis = AnalysisController(
+            views=self.views, predictions=self.predictions, inference=self.inference, reporter=self.reporter,
+            raise_dock=self.raise_dock, parent=self)
+        self.files = FilesController(
+            document=self.document, session=self.session, predictions=self.predictions, settings=self.settings,
+            reporter=self.reporter, show_status=lambda text: self.status.showMessage(text, 8000), window=self)
+        self.runs = RunsController(
+            view=self.runs_view, plots=self.plots, inference=self.inference, reporter=self.reporter,
+            settings=self.settings, open_path=self.files.open_path, window=self)
+        self.training = TrainingController(
+            session=self.session, document=self.document, controls=self.controls, plots=self.plots, status=self.status,
+            predictions=self.predictions, analysis=self.analysis, reporter=self.reporter, settings=self.settings,
+            window=self, data=self.loaded_data, may_discard=self.files.may_discard, runs_dir=lambda: self.runs.runs_dir)
+        self.following = FollowController(
+            plots=self.plots, status=self.status, analysis=self.analysis, inference=self.inference,
+            reporter=self.reporter, document=self.document, may_discard=self.files.may_discard, parent=self)
+        self.dynamics = DynamicsController(
+            model=self.dynamics_model, data_map=self.data_map, session=self.session, document=self.document,
+            following=self.following, timeline=self.timeline, analysis=self.analysis, inference=self.inference,
+            reporter=self.reporter, docks=self.docks, parent=self)
+        self.dynamics_panels = DynamicsPanelsController(
+            views=self.dynamics_views, model=self.dynamics_model, predictions=self.predictions,
+            inspect=self.analysis.inspect, raise_dock=self.raise_dock, reporter=self.reporter, settings=self.settings,
+            window=self)
+        self.lr_finding = LRFinderController(self.work, self.controls, self.loaded_data, self.reporter, self)
+        self.inside = InsideController(
+            views=self.inside_views, predictions=self.predictions, inference=self.inference, analysis=self.analysis,
+            reporter=self.reporter, session=self.session, parent=self)
+        self.epochs = EpochsController(
+            timeline=self.timeline, document=self.document, analysis=self.analysis, inference=self.inference,
+            reporter=self.reporter, parent=self)
+        self.exports = ExportsController(
+            document=self.document, predictions=self.predictions, inference=self.inference, settings=self.settings,
+            reporter=self.reporter, widgets={"curves": self.plots, "confusion": self.views.confusion},
+            selected_runs=self.runs_view.selected, data=self.loaded_data, window=self)
         self.menus = MenuActions(self, {
             "open": self.files.open, "save": self.files.save, "save_as": self.files.save_as,
             "choose_data": lambda: self.data_source.choose_folder(self), "quit": self.close,
@@ -155,6 +169,14 @@ class MainWindow(QMainWindow):
         if self._needs_default_sizes:  # dock sizes only hold once the window has its own size
             self._needs_default_sizes = False
             self._default_sizes()
+
+    def raise_dock(self, key: str) -> None:
+        """Bring the dock called `key` to the front (a view asked to show something there)."""
+        raise_dock(self.docks, key)
+
+    def loaded_data(self) -> FashionMNIST | None:
+        """The data set once loaded, else None."""
+        return self.data_source.data
 
     def reset_layout(self) -> None:
         """Every dock back where it started, shown, at its first size (View → Reset layout)."""
