@@ -20,12 +20,12 @@ LANE = "training"
 class TrainingSession(QObject):
     """Starts, pauses and stops runs; every signal here is emitted in the GUI thread."""
 
-    run_started = Signal(object)  # RunStarted
-    batch_finished = Signal(object)  # BatchRecord
-    epoch_finished = Signal(object)  # EpochRecord
-    run_finished = Signal(object)  # RunFinished: exactly one per run
-    state_changed = Signal(object)  # RunState
-    hyperparameters_changed = Signal(object)  # HyperparameterChange: a value changed while paused took effect
+    run_started = Signal(RunStarted)
+    batch_finished = Signal(BatchRecord)
+    epoch_finished = Signal(EpochRecord)
+    run_finished = Signal(RunFinished)  # exactly one per run
+    state_changed = Signal(RunState)
+    hyperparameters_changed = Signal(HyperparameterChange)  # a value changed while paused took effect
 
     def __init__(self, work: BackgroundWork, parent: QObject | None = None) -> None:
         super().__init__(parent)

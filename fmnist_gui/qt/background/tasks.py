@@ -107,8 +107,8 @@ class Job(Generic[T]):
 class Lane(QThread):
     """One worker thread and its queue of keyed jobs, served in the order their keys arrived."""
 
-    job_ended = Signal(object, bool, object, str)  # Job, succeeded, result or message, details
-    progressed = Signal(object, object)  # Job, a value it reported or sent
+    job_ended = Signal(Job, bool, object, str)  # the job, succeeded, result or message, details
+    progressed = Signal(Job, object)  # the job, a value it reported or sent
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -28,7 +28,7 @@ def missing_data_banner() -> QLabel:
 class DataController(QObject):
     """Holds the loaded data set; `loaded` fires in the GUI thread once it is there."""
 
-    loaded = Signal(object)  # FashionMNIST
+    loaded = Signal(FashionMNIST)
     missing = Signal()
 
     def __init__(self, *, inference: InferenceWorker, predictions: Predictions, banner: QLabel, reporter: Reporter,

@@ -28,7 +28,7 @@ POLL_MS = 1000
 class FollowController(QObject):
     """Polls one run folder on the inference worker and shows what was added: curves, status, the newest model."""
 
-    started = Signal(object)  # Path of the followed folder
+    started = Signal(Path)  # the followed folder
     epoch_added = Signal(int)  # the newest epoch the followed run finished
     ended = Signal()
 

@@ -31,7 +31,7 @@ REFRESH_MS = 3000  # how often the table follows runs written by this or another
 
 
 class RunsController(QObject):
-    listed = Signal(object)  # list[RunInfo], after each refresh
+    listed = Signal(list)  # list[RunInfo], after each refresh
 
     def __init__(self, *, view: RunsView, plots: TrainingPlots, inference: InferenceWorker, reporter: Reporter,
                  settings: Settings, open_path: Callable[[str], bool], window: QWidget) -> None:

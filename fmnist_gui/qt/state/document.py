@@ -21,9 +21,9 @@ APP_TITLE = "Fashion-MNIST trainer"
 
 class ModelDocument(QObject):
     changed = Signal()  # the model, its file or its saved state changed
-    opened = Signal(object)  # Checkpoint, just read from a file
+    opened = Signal(Checkpoint)  # just read from a file
     failed = Signal(str, str)  # title, message: an open or save that did not happen
-    recent_changed = Signal(object)  # list[str]
+    recent_changed = Signal(list)  # list[str]
 
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -85,13 +85,13 @@ PAUSE_BUTTON_TEXT = {
 class ControlsPanel(QWidget):
     """Emits train/continue/pause/resume/stop requests; the window decides what they do."""
 
-    train_requested = Signal(object)  # TrainConfig
-    continue_requested = Signal(object)  # TrainConfig
+    train_requested = Signal(TrainConfig)
+    continue_requested = Signal(TrainConfig)
     pause_requested = Signal()
     resume_requested = Signal()
     stop_requested = Signal()
     revert_requested = Signal()
-    find_lr_requested = Signal(object)  # TrainConfig: the form's values for the learning-rate finder
+    find_lr_requested = Signal(TrainConfig)  # the form's values for the learning-rate finder
     buttons_changed = Signal()  # a run button was enabled, disabled or renamed
 
     def __init__(self, devices: list[DeviceInfo], parent: QWidget | None = None) -> None:

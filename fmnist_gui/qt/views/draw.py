@@ -110,7 +110,7 @@ class DrawView(QWidget):
     answers with show_model_input() and show_probabilities().
     """
 
-    drawing_settled = Signal(object)  # (280, 280) uint8 array of the canvas
+    drawing_settled = Signal(np.ndarray)  # (280, 280) uint8 array of the canvas
 
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -79,7 +79,7 @@ class OwnImageView(QWidget):
     """
 
     file_chosen = Signal(str)  # path of a picture to decode
-    image_pasted = Signal(object)  # (H, W) uint8 grayscale array from the clipboard
+    image_pasted = Signal(np.ndarray)  # (H, W) uint8 grayscale array from the clipboard
     failed = Signal(str)  # message
 
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:

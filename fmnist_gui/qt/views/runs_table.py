@@ -90,11 +90,11 @@ def _sort_key(run: RunInfo, column: int) -> Any:
 class RunsView(QWidget):
     """Shows the runs it is given; says what the user selected, opened, renamed, noted or deleted."""
 
-    selection_changed = Signal(object)  # list[Path] of the selected runs' folders
-    open_requested = Signal(object)  # Path
-    rename_requested = Signal(object)  # Path
-    note_requested = Signal(object)  # Path
-    trash_requested = Signal(object)  # list[Path]
+    selection_changed = Signal(list)  # list[Path] of the selected runs' folders
+    open_requested = Signal(Path)
+    rename_requested = Signal(Path)
+    note_requested = Signal(Path)
+    trash_requested = Signal(list)  # list[Path]
     undo_requested = Signal()
     grouping_changed = Signal(bool)
     shown_changed = Signal(bool)  # the dock became visible or hidden

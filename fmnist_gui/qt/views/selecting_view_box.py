@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGraphicsRectItem
 
@@ -12,8 +12,8 @@ class SelectingViewBox(pg.ViewBox):
     """Reports left clicks and, while `selecting` is on or Shift is held, the rectangle a drag draws;
     any other drag pans as usual. `band` shows the rectangle until the owner hides it."""
 
-    clicked = Signal(object)  # QPointF in data coordinates
-    rectangle_drawn = Signal(object)  # QRectF in data coordinates, when the drag ends
+    clicked = Signal(QPointF)  # in data coordinates
+    rectangle_drawn = Signal(QRectF)  # in data coordinates, when the drag ends
 
     def __init__(self) -> None:
         super().__init__()

@@ -167,7 +167,7 @@ class SuspectsView(RedrawWhenShown, QWidget):
 
     image_chosen = Signal(str, object, int)  # split name, dataset indices listed, position chosen
     pin_requested = Signal(str, int)  # split name, dataset index
-    export_requested = Signal(object)  # list[Suspect]: the rows listed, in the order shown
+    export_requested = Signal(list)  # list[Suspect]: the rows listed, in the order shown
 
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
