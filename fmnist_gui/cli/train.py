@@ -1,0 +1,148 @@
+"""`train`: a headless run, recorded in a run folder, optionally saved to --out; Ctrl+C stops it and still saves."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fmnist_gui.cli.options import (complete_as, config_from, data_folder, device_option, json_output, positive, runs_folder,
+                                    training_config, whole_run_config)
+from fmnist_gui.cli.status import EXIT_FAILURE, EXIT_INTERRUPTED, UsageError, say_error
+
+if TYPE_CHECKING:
+    from fmnist_gui.checkpoint import Checkpoint
+    from fmnist_gui.engine import Callback
+    from fmnist_gui.runs import RunRecorder
+
+PARENTS = (training_config(), whole_run_config(), device_option(), json_output("print one JSON object per epoch"),
+           data_folder(), runs_folder("where runs are recorded"))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the run starts from and where its result goes."""
+    complete_as(parser.add_argument("--out", help="also save the final checkpoint to this file (.pt)"))
+    complete_as(parser.add_argument("--resume", metavar="FILE", help="continue from this checkpoint, or from a run folder's last state"))
+    parser.add_argument("--no-record", action="store_true", help="do not record this run in a run folder")
+    parser.add_argument("--keep", type=positive, default=50, metavar="N", help="epoch snapshots a run folder keeps "
+                        "at most (the first, the best and the last always; default 50)")
+    parser.add_argument("--name", help="the run's name in the runs list")
+
+
+def run(args: argparse.Namespace) -> int:
+    from fmnist_gui.checkpoint import check_save_target, load_checkpoint, refuse_to_replace_other_files
+    from fmnist_gui.config import ConfigError, preset
+    from fmnist_gui.data import load_fashion_mnist
+    from fmnist_gui.devices import resolve_device
+    from fmnist_gui.engine import FinishReason, Trainer
+    from fmnist_gui.progress import ConsoleProgress
+    from fmnist_gui.signals import StopOnSignals
+
+    if args.no_record and not args.out:
+        raise UsageError("--no-record needs --out FILE, or the trained model is kept nowhere")
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None:
+        check_save_target(out)  # before training: a run whose result cannot be written is not started
+        refuse_to_replace_other_files(out)
+    resume_path = _resume_path(args.resume) if args.resume else None
+    resume = load_checkpoint(resume_path) if resume_path else None
+    try:
+        config = config_from(args, resume.config if resume else preset(args.preset))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    resolve_device(config.device)
+    data = load_fashion_mnist(args.data_dir)
+    recorder = None if args.no_record else _recorder(args, resume_path)
+    # The recorder first: when an epoch's line is printed, the epoch is on disk.
+    callbacks = [recorder, ConsoleProgress(json_lines=args.json), _announcer(recorder)] if recorder else [ConsoleProgress(json_lines=args.json)]
+    trainer = Trainer(config, data, callbacks, resume_from=resume)
+    if recorder is not None:
+        recorder.attach(trainer)
+    with StopOnSignals(trainer.stop, sys.stderr) as signals:
+        result = trainer.fit()
+        checkpoint = trainer.checkpoint()
+        saved = True
+        if out is not None and checkpoint is not None and result.reason is not FinishReason.FAILED:
+            with signals.saving():
+                saved = _save_or_fall_back(checkpoint, out)
+    if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
+        say_error(result.message)
+        return EXIT_FAILURE
+    if not saved:
+        return EXIT_FAILURE
+    if signals.exit_code is not None:
+        return signals.exit_code
+    return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def _resume_path(text: str) -> Path:
+    """--resume's checkpoint: the file given, or the last.pt of the run folder given."""
+    from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.runs import last_checkpoint
+    from fmnist_gui.safe_text import printable
+
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        return path
+    last = last_checkpoint(path)
+    if last is None:
+        raise UserFacingError(f"{printable(path)} holds no checkpoints/last.pt to resume from.")
+    return last
+
+
+def _recorder(args: argparse.Namespace, resume: Path | None) -> RunRecorder:
+    """The run's recorder; its warnings go to stderr, each once."""
+    from fmnist_gui.runs import RunRecorder, default_runs_dir
+
+    return RunRecorder(default_runs_dir(args.runs_dir), name=args.name, resume=resume, keep=args.keep,
+                       on_warning=lambda message: say_error(message, "warning"))
+
+
+def _announcer(recorder: RunRecorder) -> Callback:
+    """A callback that says where the run is recorded, once the recorder made its folder."""
+    from fmnist_gui.engine import Callback, RunStarted
+    from fmnist_gui.safe_text import printable, say
+
+    class Announce(Callback):
+        def on_fit_start(self, run: RunStarted) -> None:
+            if recorder.folder is not None:
+                say(f"Recording the run in {printable(recorder.folder)}", sys.stderr)
+
+    return Announce()
+
+
+def _save_or_fall_back(checkpoint: Checkpoint, out: Path) -> bool:
+    """Save to `out`; if that fails, save to a spare file and say where, so the run is never lost."""
+    from fmnist_gui.checkpoint import CheckpointError, save_checkpoint
+    from fmnist_gui.safe_text import printable, say
+
+    try:
+        save_checkpoint(checkpoint, out)
+    except CheckpointError as failure:
+        try:
+            spare = save_checkpoint(checkpoint, fallback_path(out))
+        except CheckpointError as second:
+            say_error(f"{failure} The trained model could not be saved elsewhere either: {second}")
+        else:
+            say_error(f"{failure} The trained model was saved to {spare} instead.")
+        return False
+    say(f"Saved {printable(out)} (epoch {checkpoint.epoch}).", sys.stderr)
+    return True
+
+
+def fallback_path(out: Path) -> Path:
+    """Where a model goes when its --out cannot be written: the user's cache folder, else the temp folder."""
+    import tempfile
+    import time
+
+    name = f"{out.stem or 'model'}-unsaved-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.pt"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fmnist-gui" / "unsaved"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        if os.access(cache, os.W_OK | os.X_OK):
+            return cache / name
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir()) / name
