@@ -58,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
     # The recorder first: when an epoch's line is printed, the epoch is on disk.
     callbacks = [recorder, ConsoleProgress(json_lines=args.json), _announcer(recorder)] if recorder else [ConsoleProgress(json_lines=args.json)]
     trainer = Trainer(config, data, callbacks, resume_from=resume)
-    if recorder is not None:
-        recorder.attach(trainer)
     with StopOnSignals(trainer.stop, sys.stderr) as signals:
         result = trainer.fit()
         checkpoint = trainer.checkpoint()
