@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import socket
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -15,6 +18,7 @@ from fmnist_gui.safe_text import printable
 
 
 _TORCH_PREFIX = re.compile(r"^\[enforce fail at [^\]]*\][ .]*")  # c10's source location, not a reason
+FOREIGN_TEMPORARY_AGE = 24 * 3600.0  # seconds: another host's temporary file older than this is left over
 
 
 class SaveError(UserFacingError):
@@ -50,13 +54,15 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], N
     """Call `write` on a temporary file beside the target, then os.replace it over the target.
 
     On any failure the temporary file is removed and the old file is left as it was; temporary
-    files that an earlier, killed save left behind are removed first.
+    files that an earlier, killed save left behind are removed first. The temporary file's name
+    says which process on which host writes it, so that no process removes another's live one.
     """
     target = Path(path).expanduser()
     real = check_save_target(target)
     remove_stale_temporaries(real)
     try:
-        handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.{os.getpid()}-{_host_tag()}.",
+                                             suffix=".tmp")
     except OSError as exc:
         raise SaveError(f"Cannot save to {printable(target)}: {_reason(exc)}.") from None
     try:
@@ -76,21 +82,54 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], N
 
 
 def remove_stale_temporaries(real: Path) -> list[Path]:
-    """Delete the temporary files a killed save of `real` left beside it (`.NAME.xxxxxxxx.tmp`)."""
-    pattern = re.compile(rf"\.{re.escape(real.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
-    removed = []
+    """Delete the temporary files a killed save of `real` left beside it; never one a live process writes.
+
+    `.NAME.PID-HOST.xxxxxxxx.tmp` is left over when its process on this host has ended (or, for
+    another host, when it is a day old); `.NAME.xxxxxxxx.tmp`, as older versions named them, always.
+    """
+    name = re.escape(real.name)
+    owned = re.compile(rf"\.{name}\.(\d+)-([0-9a-f]{{8}})\.[A-Za-z0-9_]{{8}}\.tmp")
+    anonymous = re.compile(rf"\.{name}\.[A-Za-z0-9_]{{8}}\.tmp")
+    removed: list[Path] = []
     try:
-        candidates = [p for p in real.parent.iterdir() if pattern.fullmatch(p.name)]
+        candidates = list(real.parent.iterdir())
     except OSError:
         return removed
     for candidate in candidates:
+        match = owned.fullmatch(candidate.name)
+        if match is None and not anonymous.fullmatch(candidate.name):
+            continue
         try:
-            if stat.S_ISREG(candidate.lstat().st_mode):
-                candidate.unlink()
-                removed.append(candidate)
+            info = candidate.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            if match is not None and not _left_over(int(match.group(1)), match.group(2), info.st_mtime):
+                continue
+            candidate.unlink()
+            removed.append(candidate)
         except OSError:
             pass  # another process's file, or already gone: not ours to insist on
     return removed
+
+
+def _left_over(pid: int, host: str, modified: float) -> bool:
+    """Whether a temporary file written by `pid` on the host tagged `host` can no longer be finished."""
+    if host != _host_tag():
+        return time.time() - modified > FOREIGN_TEMPORARY_AGE
+    if pid == os.getpid():
+        return False  # this process saves in several threads: never its own
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists, as another user's process
+    return False
+
+
+def _host_tag() -> str:
+    """Eight hex digits for this host, so that a file names its writer's host without naming it."""
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
 
 def _reason(exc: BaseException) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +13,8 @@ from fmnist_gui.cli.status import EXIT_FAILURE, EXIT_INTERRUPTED, UsageError, sa
 
 if TYPE_CHECKING:
     from fmnist_gui.checkpoint import Checkpoint
+    from fmnist_gui.config import TrainConfig
+    from fmnist_gui.data import FashionMNIST
     from fmnist_gui.engine import Callback
     from fmnist_gui.runs import RunRecorder
 
@@ -58,13 +59,18 @@ def run(args: argparse.Namespace) -> int:
     # The recorder first: when an epoch's line is printed, the epoch is on disk.
     callbacks = [recorder, ConsoleProgress(json_lines=args.json), _announcer(recorder)] if recorder else [ConsoleProgress(json_lines=args.json)]
     trainer = Trainer(config, data, callbacks, resume_from=resume)
+    if recorder is not None and not _take_run_folder(recorder, config, resume, data, out):
+        trainer.callbacks.callbacks.remove(recorder)
     with StopOnSignals(trainer.stop, sys.stderr) as signals:
         result = trainer.fit()
         checkpoint = trainer.checkpoint()
         saved = True
-        if out is not None and checkpoint is not None and result.reason is not FinishReason.FAILED:
+        if checkpoint is not None and result.reason is not FinishReason.FAILED:
             with signals.saving():
-                saved = _save_or_fall_back(checkpoint, out)
+                if out is not None:
+                    saved = _save_or_fall_back(checkpoint, out)
+                elif checkpoint.trained and recorder is not None and not recorder.final_model_saved:
+                    saved = _keep_elsewhere(checkpoint, recorder)
     if result.reason in (FinishReason.FAILED, FinishReason.DIVERGED):
         say_error(result.message)
         return EXIT_FAILURE
@@ -98,6 +104,41 @@ def _recorder(args: argparse.Namespace, resume: Path | None) -> RunRecorder:
                        on_warning=lambda message: say_error(message, "warning"))
 
 
+def _take_run_folder(recorder: RunRecorder, config: TrainConfig, resume: Checkpoint | None, data: FashionMNIST,
+                     out: Path | None) -> bool:
+    """Take the run folder before training. A folder another process records into is refused; a runs
+    folder that cannot be written is refused too, unless --out keeps the model (then: a warning, False)."""
+    from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.runs import RecordingError
+    from fmnist_gui.safe_text import printable
+
+    try:
+        recorder.prepare(config, resume, data, when_busy="refuse")
+    except RecordingError as exc:
+        if out is None:
+            raise UserFacingError(f"{exc} Nothing would keep the trained model: give --out FILE or another --runs-dir.") from None
+        say_error(f"{exc} This run is not recorded; the model is saved to {printable(out)}.", "warning")
+        return False
+    return True
+
+
+def _keep_elsewhere(checkpoint: Checkpoint, recorder: RunRecorder) -> bool:
+    """The run folder could not keep the model the run ended with: save it where unsaved models go, and say where."""
+    from fmnist_gui.checkpoint import CheckpointError
+    from fmnist_gui.safe_text import printable
+    from fmnist_gui.unsaved import keep_unsaved
+
+    folder = recorder.folder.name if recorder.folder is not None else "the run folder"
+    problem = f"The trained model could not be written into {printable(folder)}"
+    try:
+        spare = keep_unsaved(checkpoint)
+    except CheckpointError as failure:
+        say_error(f"{problem}, nor elsewhere: {failure}")
+    else:
+        say_error(f"{problem}; it was saved to {printable(spare)} instead.")
+    return False
+
+
 def _announcer(recorder: RunRecorder) -> Callback:
     """A callback that says where the run is recorded, once the recorder made its folder."""
     from fmnist_gui.engine import Callback, RunStarted
@@ -115,12 +156,13 @@ def _save_or_fall_back(checkpoint: Checkpoint, out: Path) -> bool:
     """Save to `out`; if that fails, save to a spare file and say where, so the run is never lost."""
     from fmnist_gui.checkpoint import CheckpointError, save_checkpoint
     from fmnist_gui.safe_text import printable, say
+    from fmnist_gui.unsaved import keep_unsaved
 
     try:
         save_checkpoint(checkpoint, out)
     except CheckpointError as failure:
         try:
-            spare = save_checkpoint(checkpoint, fallback_path(out))
+            spare = keep_unsaved(checkpoint, out.stem)
         except CheckpointError as second:
             say_error(f"{failure} The trained model could not be saved elsewhere either: {second}")
         else:
@@ -128,19 +170,3 @@ def _save_or_fall_back(checkpoint: Checkpoint, out: Path) -> bool:
         return False
     say(f"Saved {printable(out)} (epoch {checkpoint.epoch}).", sys.stderr)
     return True
-
-
-def fallback_path(out: Path) -> Path:
-    """Where a model goes when its --out cannot be written: the user's cache folder, else the temp folder."""
-    import tempfile
-    import time
-
-    name = f"{out.stem or 'model'}-unsaved-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.pt"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fmnist-gui" / "unsaved"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        if os.access(cache, os.W_OK | os.X_OK):
-            return cache / name
-    except OSError:
-        pass
-    return Path(tempfile.gettempdir()) / name

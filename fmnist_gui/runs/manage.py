@@ -8,6 +8,7 @@ from typing import Any
 
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs.layout import RUN_JSON, TRASH, write_json
+from fmnist_gui.runs.lock import run_json_edit
 from fmnist_gui.runs.reader import load_run_json, process_alive
 from fmnist_gui.runs.tables import RunDamaged
 from fmnist_gui.safe_text import printable
@@ -56,15 +57,17 @@ def restore_run(trashed: Path) -> Path:
 
 
 def _edit(folder: Path, **changes: Any) -> None:
-    try:
-        content = load_run_json(folder)
-    except RunDamaged as exc:
-        raise RunError(f"{printable(folder.name)} cannot be changed: {exc}") from None
-    content.update(changes)
-    try:
-        write_json(folder / RUN_JSON, content)
-    except UserFacingError as exc:
-        raise RunError(str(exc)) from None
+    """Change fields of run.json under its edit lock: a recorder writing it meanwhile waits, and reads them back."""
+    with run_json_edit(folder):
+        try:
+            content = load_run_json(folder)
+        except RunDamaged as exc:
+            raise RunError(f"{printable(folder.name)} cannot be changed: {exc}") from None
+        content.update(changes)
+        try:
+            write_json(folder / RUN_JSON, content)
+        except UserFacingError as exc:
+            raise RunError(str(exc)) from None
 
 
 def _free_name(path: Path) -> Path:

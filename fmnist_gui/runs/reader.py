@@ -162,7 +162,9 @@ def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], dama
             duration = checks.finite(raw.get("duration", 0.0), "duration", 0.0)
         except ValueError as exc:
             status, damage = DAMAGED, f"{RUN_JSON}: {exc}."
-    best = max(epochs, key=lambda e: e.test_accuracy, default=None)  # the first of equal ones
+    unsaved = raw.get("unsaved_epochs") if isinstance(raw.get("unsaved_epochs"), list) else []
+    kept = [e for e in epochs if e.epoch not in unsaved]  # never the best of a snapshot that was not written
+    best = max(kept, key=lambda e: e.test_accuracy, default=None)  # the first of equal ones
     return RunInfo(
         folder=folder,
         id=_text(raw, "id", strict=False) or folder.name,

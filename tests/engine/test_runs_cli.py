@@ -58,7 +58,7 @@ def test_an_unwritable_runs_dir_trains_with_one_warning_line(synthetic_dir, tmp_
     assert run("train", *TINY, "--epochs", "2", "--data-dir", synthetic_dir, "--runs-dir", tmp_path / "a-file" / "runs",
                "--out", tmp_path / "m.pt") == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith(WARNING_PREFIX)]
-    assert len(warnings) == 1 and "Runs are not recorded" in warnings[0]
+    assert len(warnings) == 1 and "Runs cannot be recorded in" in warnings[0] and "the model is saved to" in warnings[0]
     assert load_checkpoint(tmp_path / "m.pt").epoch == 2
 
 

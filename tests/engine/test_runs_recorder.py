@@ -111,7 +111,7 @@ def test_an_unwritable_runs_dir_still_trains_with_one_warning(fast_config, synth
     blocker.write_text("")
     recorder, trainer, result = train(fast_config, synthetic_data, blocker / "runs")
     assert result.reason is FinishReason.COMPLETED and recorder.folder is None
-    assert len(recorder.warnings) == 1 and recorder.warnings[0].startswith(f"Runs are not recorded: {blocker / 'runs'} is not writable")
+    assert recorder.warnings == [f"Runs cannot be recorded in {blocker / 'runs'}: Not a directory. This run is not recorded."]
     assert trainer.callbacks.failures == []
 
 

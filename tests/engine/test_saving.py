@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,13 +78,25 @@ def test_an_interrupted_save_removes_its_temporary_file_and_goes_on_interrupting
 
 
 def test_temporary_files_of_a_killed_save_are_removed_and_only_those(tmp_path, checkpoint):
-    stale = [tmp_path / ".m.pt.ab_12xyz.tmp", tmp_path / ".m.pt.00000000.tmp"]
-    others = [tmp_path / ".other.pt.ab_12xyz.tmp", tmp_path / ".m.pt.notes", tmp_path / "m.pt.ab_12xyz.tmp"]
+    host = atomic._host_tag()
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stale = [tmp_path / ".m.pt.ab_12xyz.tmp", tmp_path / ".m.pt.00000000.tmp",
+             tmp_path / f".m.pt.{ended.pid}-{host}.ab_12xyz.tmp"]
+    others = [tmp_path / ".other.pt.ab_12xyz.tmp", tmp_path / ".m.pt.notes", tmp_path / "m.pt.ab_12xyz.tmp",
+              tmp_path / f".m.pt.{alive.pid}-{host}.ab_12xyz.tmp",  # another process is writing it now
+              tmp_path / f".m.pt.{os.getpid()}-{host}.cd_34xyz.tmp",  # so is another thread of this one
+              tmp_path / f".m.pt.{ended.pid}-0a0b0c0d.ab_12xyz.tmp"]  # another host's, and recent
     for path in stale + others:
         path.write_bytes(b"left over")
-    save_checkpoint(checkpoint, tmp_path / "m.pt")
-    assert not any(p.exists() for p in stale)
-    assert all(p.exists() for p in others)
+    try:
+        save_checkpoint(checkpoint, tmp_path / "m.pt")
+    finally:
+        alive.kill()
+        alive.wait()
+    assert [p.name for p in stale if p.exists()] == []
+    assert [p.name for p in others if not p.exists()] == []
     load_checkpoint(tmp_path / "m.pt")
 
 
