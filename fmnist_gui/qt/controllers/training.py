@@ -100,6 +100,15 @@ class TrainingController(QObject):
         self.reporter.note(f"Reverted to {best.position}: test accuracy {best.history[-1].test_accuracy:.2f}%.")
         self.evaluate(best)
 
+    def recorded_in(self, checkpoint: Checkpoint | None) -> Path | None:
+        """The run folder that holds `checkpoint` as its last state, when it is the model the last run
+        ended with and the recorder wrote it; else None."""
+        recorder = self._recorder
+        if (checkpoint is None or recorder is None or recorder.folder is None or self.session.active
+                or not recorder.final_model_saved or checkpoint is not self.session.checkpoint()):
+            return None
+        return recorder.folder
+
     def stop(self) -> None:
         if self.session.active:
             self.session.stop()

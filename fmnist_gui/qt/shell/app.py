@@ -16,6 +16,7 @@ from fmnist_gui.qt.common.icons import app_icon
 
 if TYPE_CHECKING:
     from fmnist_gui.qt.shell.main_window import MainWindow
+    from fmnist_gui.qt.shell.quit_signals import EndOnSignals
 
 ORGANIZATION = "fmnist-gui"
 APPLICATION = "fmnist-gui"
@@ -67,6 +68,7 @@ def run_app(checkpoint: str | None = None) -> int:
     from fmnist_gui.qt.shell.main_window import MainWindow  # imports torch: seconds, behind the splash
 
     window = MainWindow()
+    end_on_signals(window)
     app.aboutToQuit.connect(window.shutdown)
     app.aboutToQuit.connect(server.close)
     window.show()
@@ -81,6 +83,18 @@ def run_app(checkpoint: str | None = None) -> int:
     window.shutdown()  # every thread has ended and the settings are written: nothing is left to do
     leave_now(code)
     return code
+
+
+def end_on_signals(window: MainWindow) -> EndOnSignals:
+    """SIGTERM, SIGHUP and Ctrl+C stop the run, keep the model and close the window (see quit_signals)."""
+    from fmnist_gui.qt.shell.quit_signals import EndOnSignals, SignalWatcher
+
+    ending = EndOnSignals(lambda: window.session.active, window.training.stop, window.session.run_finished,
+                          window.keep_model_before_quitting, window.reporter.note, window.quit_with, window)
+    watcher = SignalWatcher(window)
+    watcher.received.connect(ending.handle)
+    watcher.install()
+    return ending
 
 
 def open_in(window: MainWindow, path: str) -> None:

@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow
 
+from fmnist_gui.checkpoint import CheckpointError
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
+from fmnist_gui.unsaved import keep_unsaved
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.shell.actions import MenuActions, show_about
@@ -240,6 +242,26 @@ class MainWindow(QMainWindow):
                 self, "Training is running", "A training run is in progress. Stop it and quit?", "Stop and quit"):
             return False
         return self.files.may_discard("quit")
+
+    def keep_model_before_quitting(self) -> str | None:
+        """When the window must close without asking (a signal): where the model on screen is kept, in words."""
+        checkpoint = self.document.checkpoint
+        if checkpoint is None or not self.document.unsaved:
+            return None
+        folder = self.training.recorded_in(checkpoint)
+        if folder is not None:
+            return f"The model is recorded in {folder}."
+        try:
+            path = keep_unsaved(checkpoint, checkpoint.config.model)
+        except CheckpointError as exc:
+            return f"The unsaved model could not be kept: {exc}"
+        return f"The unsaved model was saved to {path}."
+
+    def quit_with(self, code: int) -> None:
+        """Close without asking and end the event loop with `code` (the layout is saved, every thread ends)."""
+        self.app_quitting = True
+        self.close()
+        QApplication.exit(code)
 
     def shutdown(self) -> None:
         """Stop the run and end every thread, before Qt deletes anything; also wired to aboutToQuit."""
