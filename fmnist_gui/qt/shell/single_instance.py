@@ -1,9 +1,12 @@
 """One window per user: a second `fmnist-gui FILE` hands FILE to the running app and leaves.
 
-The running app listens on a local socket named after the user's id and display (so two users
-on one machine never see each other's window) that only that user may open. A second launch
-connects, sends one JSON line {"open": "/absolute/path" or null} and waits for "ok"; the first
-raises its window and opens the path. Nothing here imports torch, so handing over is quick.
+The running app listens on a local socket, one per display, in a folder only this user can
+enter: `$XDG_RUNTIME_DIR/fmnist-gui/` (the user's own, 0700, as systemd makes it), else a
+0700 folder `fmnist-gui-UID` in the temporary folder. The folder and the socket are checked to
+be this user's before anything connects or listens there: another local user who made the name
+first never receives a path, and the app then simply opens a window of its own. A second
+launch connects, sends one JSON line {"open": "/absolute/path" or null} and waits for "ok"; the
+first raises its window and opens the path. Nothing here imports torch, so handing over is quick.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import getpass
 import json
 import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -23,24 +28,63 @@ MAX_REQUEST = 64 * 1024
 ACK = b"ok\n"
 
 
-def server_name() -> str:
-    """The socket's name: one per user and display, e.g. fmnist-gui-1000-0 (in the temporary folder on Unix).
+def server_name() -> str | None:
+    """The socket for this user and display: an absolute path in a private folder on Unix (None when no
+    folder there can be trusted), a per-user pipe name elsewhere.
 
     The display keeps a window on a virtual screen (xvfb-run) from receiving files meant for the desktop.
     """
-    user = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
     display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY") or ""
-    name = f"fmnist-gui-{user}" + (f"-{display}" if display else "")
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name.replace(":", ""))
+    if not hasattr(os, "getuid"):  # Windows: local pipes are the session's own
+        return re.sub(r"[^A-Za-z0-9_.-]", "_", f"fmnist-gui-{getpass.getuser()}-{display}".replace(":", ""))
+    folder = private_folder()
+    if folder is None:
+        return None
+    return str(folder / (re.sub(r"[^A-Za-z0-9_.-]", "_", display.replace(":", "")) or "default"))
+
+
+def private_folder() -> Path | None:
+    """A folder for the socket that this user owns and nobody else may enter; made when missing."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    candidates = ([Path(runtime) / "fmnist-gui"] if runtime and Path(runtime).is_absolute() else [])
+    candidates.append(Path(tempfile.gettempdir()) / f"fmnist-gui-{os.getuid()}")
+    for folder in candidates:
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError:
+            continue
+        if _owned_and_private(folder, stat.S_ISDIR):
+            return folder
+    return None
+
+
+def _owned_and_private(path: Path, kind) -> bool:  # noqa: ANN001 - a stat.S_IS* test
+    """Whether `path` itself (not a link's target) is of `kind`, this user's, and closed to others."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return kind(info.st_mode) and info.st_uid == os.getuid() and (info.st_mode & 0o077 == 0 or kind is stat.S_ISSOCK)
+
+
+def _trusted_socket(name: str) -> bool:
+    """A server to hand a path to: a socket this user owns in a private folder (pipe names elsewhere)."""
+    if not hasattr(os, "getuid") or not os.path.isabs(name):
+        return True
+    return _owned_and_private(Path(name).parent, stat.S_ISDIR) and _owned_and_private(Path(name), stat.S_ISSOCK)
 
 
 def hand_over(path: str | None, name: str | None = None) -> bool:
     """Ask a running app to raise its window and open `path`; True when one said it would.
 
-    No running app (or a stale socket left by a crashed one) gives False: start normally.
+    No running app (or a stale socket left by a crashed one, or a socket that is not this user's
+    own) gives False: start normally.
     """
+    name = name or server_name()
+    if name is None or not _trusted_socket(name):
+        return False
     socket = QLocalSocket()
-    socket.connectToServer(name or server_name())
+    socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_MS):
         return False
     target = str(Path(path).expanduser().absolute()) if path else None  # the other app has another working folder
@@ -63,7 +107,7 @@ class InstanceServer(QObject):
 
     def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.name = name or server_name()
+        self.name = name or server_name()  # None: no private place for it; the window works without
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_new_connection)
@@ -75,6 +119,8 @@ class InstanceServer(QObject):
         The check comes first because with UserAccessOption Qt binds elsewhere and renames the
         socket into place, which would silently take the name from a live app.
         """
+        if self.name is None or (os.path.isabs(self.name) and not _owned_and_private(Path(self.name).parent, stat.S_ISDIR)):
+            return False
         probe = QLocalSocket()
         probe.connectToServer(self.name)
         if probe.waitForConnected(CONNECT_MS):  # a live app started at about the same moment: leave it be
