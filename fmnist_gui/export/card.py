@@ -111,9 +111,16 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: bool = 
     return lines + [""]
 
 
+# What Markdown or HTML could read as markup in text a checkpoint supplies: backslash-escaped, or as entities.
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#!|~:")
+_HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
+
+
 def cell(text: object) -> str:
-    """Text from a file as one printable line that cannot end a table cell (pipes escaped)."""
-    return printable(text).replace("\\", "\\\\").replace("|", "\\|")
+    """Text from a file as one printable line that is only ever text: it cannot end a table cell, open a tag
+    or a comment (<img onerror=…>, <script>, <!--), make a link or an image (![](http://…)) or an autolink
+    (javascript:, http://); the reader sees the same characters."""
+    return "".join(_HTML.get(char) or (f"\\{char}" if char in _MARKDOWN_PUNCTUATION else char) for char in printable(text))
 
 
 def _value(value: Any) -> str:

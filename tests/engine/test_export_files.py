@@ -94,6 +94,29 @@ def test_text_from_the_file_cannot_break_a_table_or_the_terminal(evaluated):
     assert table_after(text, "## Library versions")[2] == ["torch\\|x", "2.0"]
 
 
+HOSTILE = ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "![](http://evil.test/p.png)",
+           "[click](javascript:alert(1))", "<!-- hide", "<javascript:alert(1)>", "**bold** _it_ `code`")
+
+
+def test_markup_from_the_file_reaches_the_card_as_text_only(evaluated):
+    """Class names, versions and origin holding HTML or Markdown: escaped, so a renderer shows them as written."""
+    checkpoint, result = evaluated
+    names = (*HOSTILE, *CLASS_NAMES[len(HOSTILE):])
+    hostile = fresh_checkpoint("small-cnn", class_names=names, versions={"torch": "<script>x</script>"},
+                               origin="![](http://evil.test/o.png)")
+    text = model_card(hostile, result)
+    for markup in ("<img", "<script", "![", "](", "<!--", "<javascript", "http://", "**bold**", "`code`"):
+        assert markup not in text, markup
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in text  # the same characters, shown as text
+    try:
+        import markdown
+    except ImportError:
+        return  # (the optional tensorboard extra brings it)
+    html = markdown.markdown(text, extensions=["tables"])
+    assert "<img" not in html and "<script" not in html and "<a " not in html and "<!--" not in html
+    assert "<strong>bold</strong>" not in html and "<code>" not in html
+
+
 def test_a_card_aimed_at_a_folder_is_refused_in_one_line(evaluated, tmp_path):
     checkpoint, result = evaluated
     folder = tmp_path / "card.md"
