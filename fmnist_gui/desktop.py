@@ -75,6 +75,13 @@ def exec_argument(argument: str) -> str:
     return argument.replace("%", "%%").replace("\\", "\\\\")
 
 
+def string_value(text: str) -> str:
+    """A value of the desktop spec's string type, as TryExec takes it: never quoted (GLib would look for a
+    program named with the quotes), only the spec's escapes."""
+    escaped = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return "\\s" + escaped[1:] if escaped.startswith(" ") else escaped
+
+
 def desktop_entry(command: Sequence[str]) -> str:
     """The shipped desktop entry with Exec= (and TryExec=) pointing at `command`."""
     template = (RESOURCES / f"{APP_ID}.desktop").read_text(encoding="utf-8")
@@ -82,7 +89,7 @@ def desktop_entry(command: Sequence[str]) -> str:
     lines = []
     for line in template.splitlines():
         if line.startswith("Exec="):
-            lines += [f"TryExec={exec_argument(command[0])}", exec_line]
+            lines += [f"TryExec={string_value(command[0])}", exec_line]
         elif not line.startswith("TryExec="):
             lines.append(line)
     return "\n".join(lines) + "\n"

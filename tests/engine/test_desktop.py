@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,21 @@ def test_the_installed_entry_is_valid_even_for_a_launcher_path_with_spaces(tmp_p
     result = subprocess.run(["desktop-file-validate", str(tmp_path / "applications" / "fmnist-gui.desktop")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_try_exec_names_the_launcher_itself_even_with_a_space_in_its_path(tmp_path):
+    """TryExec is a string, not an Exec argument: GLib looks for a program of exactly that name, so quotes
+    would hide the app from every menu (desktop-file-validate does not notice)."""
+    launcher = tmp_path / "my apps" / "fmnist-gui"
+    launcher.parent.mkdir()
+    launcher.write_text("#!/bin/sh\n")
+    launcher.chmod(0o755)
+    desktop.install_desktop(tmp_path, launcher=launcher, say=lambda _: None)
+    entry = (tmp_path / "applications" / "fmnist-gui.desktop").read_text(encoding="utf-8")
+    (value,) = [line.split("=", 1)[1] for line in entry.splitlines() if line.startswith("TryExec=")]
+    unescaped = re.sub(r"\\([snrt\\])", lambda m: {"s": " ", "n": "\n", "r": "\r", "t": "\t", "\\": "\\"}[m.group(1)], value)
+    assert unescaped == str(launcher) and os.access(unescaped, os.X_OK)
+    assert f'Exec="{launcher}" %f' in entry  # Exec= keeps its quoting
 
 
 @pytest.mark.parametrize(("argument", "written"), [
