@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
@@ -300,3 +301,16 @@ def test_dock_tabs_keep_whole_titles_and_scroll_on_a_laptop_screen(qtbot, make_w
     assert {"Curves", "Data map", "Suspects", "Forgetting", "Projector", "Layers", "Pinned"} <= titles
     window.reset_layout()  # bars made again by a layout change keep the setting
     assert all(bar.elideMode() == Qt.TextElideMode.ElideNone for bar in window.findChildren(QTabBar) if bar.isVisible())
+
+
+def test_a_picture_handed_to_the_window_opens_in_your_image_not_as_a_checkpoint(qtbot, make_window, dialog_stub, tmp_path):
+    """`fmnist-gui shoe.png`, as the first start or handed to a running window (bring_up), as the README says."""
+    from fmnist_gui.qt.shell.app import bring_up
+    from tests.pictures import save_picture
+
+    window = make_window()
+    shoe = save_picture(np.full((40, 60), 200, dtype=np.uint8), tmp_path / "shoe.png")
+    bring_up(window, str(shoe))
+    qtbot.waitUntil(lambda: window.views.own_image.model_input is not None, timeout=10000)
+    assert dialog_stub.errors == [] and window.document.checkpoint is None
+    assert window.views.own_image.picture_caption.toolTip() == "shoe.png, 60×40 pixels"

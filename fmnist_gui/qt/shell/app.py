@@ -78,7 +78,7 @@ def run_app(checkpoint: str | None = None) -> int:
     server.open_requested.connect(lambda path: bring_up(window, path))
     for path in [checkpoint, *early]:
         if path:
-            open_in(window, path)
+            window.open_any(path)
     code = app.exec()
     window.shutdown()  # every thread has ended and the settings are written: nothing is left to do
     leave_now(code)
@@ -97,14 +97,6 @@ def end_on_signals(window: MainWindow) -> EndOnSignals:
     return ending
 
 
-def open_in(window: MainWindow, path: str) -> None:
-    """A run folder is followed as another process writes it; anything else is opened as a file."""
-    if Path(path).is_dir():
-        window.following.follow(Path(path))
-    else:
-        window.files.open_path(path)
-
-
 def bring_up(window: MainWindow, path: str | None) -> None:
     """Another launch asked for the window (and `path`): show it in front, then open the path."""
     if window.isMinimized():
@@ -112,7 +104,7 @@ def bring_up(window: MainWindow, path: str | None) -> None:
     window.raise_()
     window.activateWindow()
     if path:
-        open_in(window, path)
+        window.open_any(path)
 
 
 def leave_now(code: int) -> None:

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -206,7 +208,7 @@ class MainWindow(QMainWindow):
         if path:
             self.analysis.open_picture(path)
 
-    # Drag and drop: a picture is classified, anything else is opened as a checkpoint
+    # Drag and drop: the same as opening from the command line
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         urls = event.mimeData().urls()
         if len(urls) == 1 and urls[0].isLocalFile():
@@ -216,11 +218,17 @@ class MainWindow(QMainWindow):
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
-            path = urls[0].toLocalFile()
-            if self.files.is_picture(path):
-                self.analysis.open_picture(path)
-            else:
-                self.files.open_path(path)
+            self.open_any(urls[0].toLocalFile())
+
+    def open_any(self, path: str) -> None:
+        """What a dropped file or a launch's argument means: a run folder is followed, a picture is
+        classified in Your image, anything else is opened as a checkpoint."""
+        if Path(path).is_dir():
+            self.following.follow(Path(path))
+        elif self.files.is_picture(path):
+            self.analysis.open_picture(path)
+        else:
+            self.files.open_path(path)
 
     # Leaving
     @property
