@@ -9,3 +9,11 @@ def format_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_loss(value: float) -> str:
+    """A loss with four decimals. Cross-entropy is never below zero: a tiny negative from rounding is 0.0000,
+    never "-0.0000"; NaN and infinities are written as such."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    return f"{max(value, 0.0):.4f}"

@@ -11,7 +11,7 @@ from typing import TextIO
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.engine.callbacks import Callback
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, RunFinished, RunStarted
-from fmnist_gui.formats import format_duration
+from fmnist_gui.formats import format_duration, format_loss
 from fmnist_gui.names import JSON_SCHEMA
 from fmnist_gui.safe_text import printable, say
 
@@ -56,7 +56,7 @@ class ConsoleProgress(Callback):
             return
         line = (
             f"epoch {record.epoch}/{self._epochs} batch {record.batch}/{record.batches} "
-            f"loss {record.loss:.4f} acc {record.accuracy:.1f}% {record.samples_per_second:,.0f} img/s "
+            f"loss {format_loss(record.loss)} acc {record.accuracy:.1f}% {record.samples_per_second:,.0f} img/s "
             f"ETA {format_duration(record.eta_seconds)}"
         )
         self._write(self.err, "\r" + line.ljust(self._line_width), end="")
@@ -69,8 +69,8 @@ class ConsoleProgress(Callback):
             return
         self._write(
             self.out,
-            f"epoch {record.epoch}/{record.epochs}: train loss {record.train_loss:.4f} acc {record.train_accuracy:.2f}% | "
-            f"test loss {record.test_loss:.4f} acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s",
+            f"epoch {record.epoch}/{record.epochs}: train loss {format_loss(record.train_loss)} acc {record.train_accuracy:.2f}% | "
+            f"test loss {format_loss(record.test_loss)} acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s",
         )
 
     def _json_entry(self, record: EpochRecord) -> dict[str, object]:

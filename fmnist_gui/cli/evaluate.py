@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from fmnist_gui.cli.options import complete_as, data_folder, device_option, json_output
+from fmnist_gui.formats import format_loss
 from fmnist_gui.names import JSON_SCHEMA
 
 PARENTS = (json_output("print one JSON object"), device_option(default="cpu", what=None), data_folder())
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
                           "test_loss": result.loss, "test_accuracy": result.accuracy, "per_class_accuracy": per_class}))
         return 0
     print(f"{printable(Path(args.checkpoint).name)}: {checkpoint.config.model}, epoch {checkpoint.epoch}")
-    print(f"test loss {result.loss:.4f}   test accuracy {result.accuracy:.2f}%   ({len(data.test_labels)} images)")
+    print(f"test loss {format_loss(result.loss)}   test accuracy {result.accuracy:.2f}%   ({len(data.test_labels)} images)")
     for name, value in per_class.items():
         print(f"  {name:<12} {'—' if value is None else f'{value:6.2f}%'}")
     return 0

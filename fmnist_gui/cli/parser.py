@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+import re
+from typing import Any, NoReturn
 
 from fmnist_gui import __version__
 from fmnist_gui.cli.commands import COMMANDS_TABLE, load_command
@@ -23,8 +24,16 @@ exit codes:
 """
 
 
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line on stderr and exit code 2."""
+    """argparse, but a bad option is one line on stderr and exit code 2, and `--lr -1e-3` or `--lr -inf`
+    are values (refused for what they are), not options: argparse alone only knows -3 and -.5 as numbers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"fmnist-gui: error: {message} (see {self.prog} --help)\n")

@@ -12,6 +12,7 @@ import numpy as np
 
 from fmnist_gui.data import FULL_COUNTS, IMAGE_SIDE
 from fmnist_gui.export.common import PathLike, save_text
+from fmnist_gui.formats import format_loss
 from fmnist_gui.safe_text import printable
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def _results(checkpoint: Checkpoint, evaluation: Evaluation | None) -> _Results 
 def _results_section(results: _Results | None, names: Sequence[str]) -> list[str]:
     if results is None:
         return ["Not evaluated: the checkpoint holds no finished epoch and no evaluation was given.", ""]
-    lines = [f"Test accuracy **{results.accuracy:.2f}%**, test loss {results.loss:.4f} ({results.source}).", ""]
+    lines = [f"Test accuracy **{results.accuracy:.2f}%**, test loss {format_loss(results.loss)} ({results.source}).", ""]
     lines += ["### Per-class accuracy", ""]
     lines += table(("class", "accuracy"), [(cell(name), _percent(value)) for name, value in zip(names, results.per_class)])
     lines += ["### Confusion matrix", ""]

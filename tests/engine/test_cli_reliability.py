@@ -217,3 +217,17 @@ def test_only_exact_device_names_pass(name):
 
     with pytest.raises(DeviceError, match="is not a device name"):
         check_device_syntax(name)
+
+
+@pytest.mark.parametrize("value", ["-inf", "-1e-3", "nan"])
+def test_a_negative_or_not_finite_rate_is_refused_for_what_it_is(synthetic_dir, capsys, value):
+    """`--lr -inf` said 'expected one argument': argparse took the value for an option."""
+    assert run("train", "--lr", value, "--data-dir", synthetic_dir) == EXIT_USAGE
+    line = one_error_line(capsys)
+    assert "The learning rate must be above 0" in line and "expected one argument" not in line
+
+
+def test_a_loss_that_rounds_below_zero_is_printed_as_zero():
+    from fmnist_gui.formats import format_loss
+
+    assert format_loss(-1e-9) == "0.0000" and format_loss(0.25) == "0.2500" and format_loss(float("nan")) == "nan"

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pyqtgraph as pg
 import pytest
@@ -165,3 +166,14 @@ def test_plots_and_the_matrix_export_as_pictures_and_tables(qtbot, make_window, 
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "matrix.png").stat().st_size > 1000
     assert len((tmp_path / "matrix.csv").read_text().splitlines()) == 11
     assert (tmp_path / "metrics.csv").read_text().startswith("run,epoch,metric,value")
+
+
+@pytest.mark.parametrize("which", ["root", "empty"])
+def test_a_folder_that_is_not_a_run_is_not_followed(qtbot, make_window, dialog_stub, tmp_path, which):
+    """Any folder, even /, could be followed; the log then said 'The run "" has no training dynamics'."""
+    window = make_window()
+    folder = Path("/") if which == "root" else tmp_path
+    window.open_any(str(folder))
+    assert not window.following.active and window.following.folder is None
+    (title, message), = dialog_stub.errors
+    assert title == "Cannot follow this folder" and "is not a run folder: it holds no run.json" in message

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.saliency import Explanation
+from fmnist_gui.formats import format_loss
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.state.predictions import Baseline, Predictions
 from fmnist_gui.qt.common.reporter import Reporter
@@ -85,7 +86,7 @@ class AnalysisController(QObject):
             self.predictions.set_results(checkpoint, result.probabilities, result.confusion, result.per_class_accuracy,
                                          Baseline.of(checkpoint))
             self.reporter.note(f"Evaluated on {len(test.labels):,} test images: accuracy {result.accuracy:.2f}%, "
-                               f"loss {result.loss:.4f}")
+                               f"loss {format_loss(result.loss)}")
             if then is not None:
                 then(result)
 

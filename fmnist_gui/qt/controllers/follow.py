@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.data import FULL_COUNTS
 from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
-from fmnist_gui.runs import FollowUpdate, RunFollower, snapshots
+from fmnist_gui.runs import FollowUpdate, RunFollower, run_folder_of, snapshots
+from fmnist_gui.runs.layout import RUN_JSON
+from fmnist_gui.safe_text import printable
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.controllers.analysis import AnalysisController
 from fmnist_gui.qt.state.document import ModelDocument
@@ -60,7 +62,12 @@ class FollowController(QObject):
             self.follow(Path(folder))
 
     def follow(self, folder: Path) -> None:
-        """Watch a run folder another process writes; the model on screen (after asking) gives way to it."""
+        """Watch a run folder another process writes; the model on screen (after asking) gives way to it.
+        A folder that is not a run (no run.json) is refused with a message, changing nothing."""
+        if run_folder_of(folder) != folder:
+            self.reporter.error("Cannot follow this folder", f"{printable(folder)} is not a run folder: it holds no "
+                                f"{RUN_JSON}. Choose a folder that fmnist-gui train or the window records into.")
+            return
         if not self._may_discard("follow another run"):
             return
         self.stop()

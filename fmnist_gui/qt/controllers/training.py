@@ -17,7 +17,7 @@ from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.events import HyperparameterChange, learned_nothing
 from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.formats import format_duration
+from fmnist_gui.formats import format_duration, format_loss
 from fmnist_gui.runs import RunRecorder
 from fmnist_gui.qt.controllers.analysis import AnalysisController
 from fmnist_gui.qt.state.document import ModelDocument
@@ -207,8 +207,8 @@ class TrainingController(QObject):
         """Spread over event-loop turns, so that no single turn blocks the window for long."""
         self.plots.add_epoch(record)
         self.reporter.note(
-            f"Epoch {record.epoch}/{record.epochs}: train loss {record.train_loss:.4f}, acc {record.train_accuracy:.2f}% | "
-            f"test loss {record.test_loss:.4f}, acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s"
+            f"Epoch {record.epoch}/{record.epochs}: train loss {format_loss(record.train_loss)}, acc {record.train_accuracy:.2f}% | "
+            f"test loss {format_loss(record.test_loss)}, acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s"
         )
         if learned_nothing(record.test_accuracy):
             warning = (f"Test accuracy is {record.test_accuracy:.2f}% after epoch {record.epoch}: chance level (10% is a "

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBox
 
 from fmnist_gui.compare import OverlaySeries
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, HyperparameterChange, learned_nothing
+from fmnist_gui.formats import format_loss
 
 TRAIN_COLOR = (33, 113, 181)
 TEST_COLOR = (230, 85, 13)
@@ -326,7 +327,7 @@ class TrainingPlots(QWidget):
             best = f" · best {accuracy:.2f}% at epoch {epoch:g}"
         self.summary.setText(
             f"Epoch {self.test_accuracy.series.x[-1]:g}: test accuracy {self.test_accuracy.series.y[-1]:.2f}%, "
-            f"test loss {self.epoch_test_loss.series.y[-1]:.4f}{best}"
+            f"test loss {format_loss(self.epoch_test_loss.series.y[-1])}{best}"
         )
 
     def _keep_markers_in_view(self) -> None:
