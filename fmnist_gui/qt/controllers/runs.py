@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from fmnist_gui.compare import grouped_series, run_series
+from fmnist_gui.runs.overlay import grouped_series, run_series
 from fmnist_gui.runs import (
     RunInfo,
     default_runs_dir,

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from fmnist_gui.compare import OverlaySeries
+from fmnist_gui.runs.overlay import OverlaySeries
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, HyperparameterChange, learned_nothing
 from fmnist_gui.formats import format_loss
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fmnist_gui.compare import grouped_series, run_series
+from fmnist_gui.runs.overlay import grouped_series, run_series
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.engine.events import EpochSummary
 
