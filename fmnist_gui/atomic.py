@@ -46,7 +46,7 @@ def check_save_target(path: str | os.PathLike[str]) -> Path:
     return real
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
     """Call `write` on a temporary file beside the target, then os.replace it over the target.
 
     On any failure the temporary file is removed and the old file is left as it was; temporary
@@ -75,10 +75,15 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], N
     return target
 
 
+def write_bytes(path: str | os.PathLike[str], content: bytes) -> Path:
+    """Write `content` to `path` atomically, as write_atomically does."""
+    return write_atomically(path, lambda stream: stream.write(content))
+
+
 def remove_stale_temporaries(real: Path) -> list[Path]:
     """Delete the temporary files a killed save of `real` left beside it (`.NAME.xxxxxxxx.tmp`)."""
     pattern = re.compile(rf"\.{re.escape(real.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in real.parent.iterdir() if pattern.fullmatch(p.name)]
     except OSError:

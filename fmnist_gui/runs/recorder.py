@@ -71,14 +71,14 @@ class RunRecorder(Callback):
     def on_fit_start(self, run: RunStarted) -> None:
         start = self._run.resume_from if self._run is not None else None
         try:
-            self._open(run, start)
+            folder = self._open(run, start)
         except (OSError, UserFacingError) as exc:
             self._close_files()
             self.folder = None
             self._warn(f"Runs are not recorded: {printable(self.runs_dir)} is not writable ({_reason(exc)}).")
             return
         if tensorboard.available():
-            self._events = tensorboard.EventWriter(self.folder, self._events_failed)
+            self._events = tensorboard.EventWriter(folder, self._events_failed)
             self._events.open(purge_step=start.step + 1 if start is not None else None)
 
     def on_batch_end(self, record: BatchRecord) -> None:
@@ -143,7 +143,8 @@ class RunRecorder(Callback):
                      duration=self._base_duration + result.elapsed)
 
     # The folder
-    def _open(self, run: RunStarted, start: Checkpoint | None) -> None:
+    def _open(self, run: RunStarted, start: Checkpoint | None) -> Path:
+        """Open the run's folder, a continued one or a new one, and return it."""
         continued = self._continuable(start)
         if continued is not None:
             self.folder, self._meta = continued
@@ -170,6 +171,7 @@ class RunRecorder(Callback):
         self._write_run_json()
         for name in (METRICS_CSV, BATCHES_CSV, CONFUSION_JSONL, CHANGES_JSONL):
             self._files[name] = open(self.folder / name, "a", encoding="utf-8")
+        return self.folder
 
     def _earlier_dynamics(self, folder: Path | None, start: Checkpoint | None, keep_unfinished: bool) -> TrainingDynamics | None:
         """The dynamics this run goes on from: the resumed folder's up to where it starts, else none yet."""
@@ -177,8 +179,10 @@ class RunRecorder(Callback):
             return None
         data = self._run.data
         empty = TrainingDynamics.empty(data.train_labels.cpu().numpy(), data.test_labels.cpu().numpy())
-        path = folder / layout.DYNAMICS if folder is not None else None
-        if start is None or path is None or not path.exists():
+        if start is None or folder is None:
+            return empty
+        path = folder / layout.DYNAMICS
+        if not path.exists():
             return empty
         try:
             earlier = load_dynamics(path)
@@ -239,6 +243,7 @@ class RunRecorder(Callback):
         and so is a line a killed process left half-written."""
         assert self.folder is not None
         epoch, step = (start.epoch, start.step) if start is not None else (math.inf, math.inf)
+        previous: dict[str, list[Any]] | None
         if (self.folder / BATCHES_CSV).exists():
             previous = {key: values.tolist() for key, values in read_batches(self.folder).items()}
         else:
@@ -252,8 +257,7 @@ class RunRecorder(Callback):
             batches += [f"{s},{e},{csv_number(loss)},{csv_number(lr)}\n" for s, e, loss, lr in rows if s <= step]
         changes = [json.dumps(change.to_dict()) + "\n" for change in (start.changes if start is not None else ())]
         for name, lines in ((METRICS_CSV, metrics), (CONFUSION_JSONL, confusion), (BATCHES_CSV, batches), (CHANGES_JSONL, changes)):
-            text = "".join(lines).encode("utf-8")
-            atomic.write_atomically(self.folder / name, lambda stream, text=text: stream.write(text))
+            atomic.write_bytes(self.folder / name, "".join(lines).encode("utf-8"))
 
     def _seed_checkpoints(self, start: Checkpoint) -> None:
         """A run resumed from a checkpoint outside this folder starts with that checkpoint in it."""
