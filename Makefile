@@ -18,6 +18,7 @@ run: setup data xcb
 test: setup data
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/check_wheel.py --tests -- -q $(PYTEST_ARGS)
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 setup: $(STAMP)
 

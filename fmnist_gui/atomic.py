@@ -50,7 +50,7 @@ def check_save_target(path: str | os.PathLike[str]) -> Path:
     return real
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
     """Call `write` on a temporary file beside the target, then os.replace it over the target.
 
     On any failure the temporary file is removed and the old file is left as it was; temporary
@@ -79,6 +79,11 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], N
         raise
     _sync_folder(real.parent)
     return target
+
+
+def write_bytes(path: str | os.PathLike[str], content: bytes) -> Path:
+    """Write `content` to `path` atomically, as write_atomically does."""
+    return write_atomically(path, lambda stream: stream.write(content))
 
 
 def remove_stale_temporaries(real: Path) -> list[Path]:

@@ -11,6 +11,9 @@ from typing import TextIO
 
 from fmnist_gui.safe_text import say
 
+# What signal.signal returns and takes back: a function, SIG_DFL or SIG_IGN, or None (a handler set outside Python).
+Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
+
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -36,7 +39,7 @@ class StopOnSignals:
         self._stop = stop
         self._err = err
         self._saving = False
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Handler] = {}
         self.received: int | None = None  # the first stop signal, which sets the exit code
 
     @property
@@ -53,7 +56,7 @@ class StopOnSignals:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         for signum, previous in self._previous.items():
             if previous is not None:  # None: a handler set outside Python, which cannot be put back from here
-                signal.signal(signum, previous)  # type: ignore[arg-type]
+                signal.signal(signum, previous)
         self._previous.clear()
 
     @contextlib.contextmanager

@@ -134,9 +134,8 @@ def save_dynamics(dynamics: TrainingDynamics, path: Path) -> None:
                    "unfinished_probability": dynamics.unfinished.label_probability,
                    "unfinished_predicted": dynamics.unfinished.predicted}
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    content = buffer.getvalue()
-    atomic.write_atomically(path, lambda stream: stream.write(content))
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # mypy fears a key named allow_pickle; the keys are array names
+    atomic.write_bytes(path, buffer.getvalue())
 
 
 def load_dynamics(path: Path) -> TrainingDynamics:

@@ -74,8 +74,8 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, mean:
     loss = float(-log_probs.gather(1, labels.unsqueeze(1)).mean()) if len(labels) else float("nan")
     probabilities = log_probs.exp()
     predictions = probabilities.argmax(dim=1)
-    confusion = torch.bincount(labels * NUM_CLASSES + predictions, minlength=NUM_CLASSES**2)
-    confusion = confusion.reshape(NUM_CLASSES, NUM_CLASSES).cpu().numpy().astype(np.int64)
+    counts = torch.bincount(labels * NUM_CLASSES + predictions, minlength=NUM_CLASSES**2)
+    confusion = counts.reshape(NUM_CLASSES, NUM_CLASSES).cpu().numpy().astype(np.int64)
     per_class_total = confusion.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.where(per_class_total > 0, 100.0 * np.diag(confusion) / per_class_total, np.nan)

@@ -63,17 +63,16 @@ def build_optimization(
     """
     optimizer = _make_optimizer(config, list(parameters))
     saved_state = saved.optimizer_state if saved and saved.config.optimizer == config.optimizer else None
-    continues = (
+    if (  # the same trajectory, with every state it needs saved: it continues
         saved is not None
         and saved_state is not None
         and (config.schedule == "constant" or saved.scheduler_state is not None)
         and same_trajectory(saved.config, config)
-    )
-    if continues:
-        assert saved is not None
+    ):
         scheduler = _make_scheduler(config, optimizer, config.epochs * batches_per_epoch)
         optimizer.load_state_dict(saved_state)  # after the scheduler, so its saved group values win
         if scheduler is not None:
+            assert saved.scheduler_state is not None  # checked above: only "constant" has no scheduler
             scheduler.load_state_dict(saved.scheduler_state)
         return optimizer, scheduler
     if saved_state is not None:
@@ -114,7 +113,7 @@ def change_hyperparameter(optimizer: torch.optim.Optimizer, scheduler: LRSchedul
     if field == "lr":
         _change_rate(optimizer, scheduler, new)
         return
-    if field == "momentum" and scheduler is not None and getattr(scheduler, "cycle_momentum", False):
+    if field == "momentum" and isinstance(scheduler, OneCycleLR) and scheduler.cycle_momentum:
         scheduler.cycle_momentum = False  # one-cycle would overwrite the value at its next step
     for group in optimizer.param_groups:
         if field not in group:

@@ -73,22 +73,23 @@ def tsne_2d(features: np.ndarray, progress: Progress | None = None, cancelled: C
         return pca_2d(features)
     reduced = principal_components(features, min(TSNE_INPUT_DIMENSIONS, features.shape[1])).astype(np.float64)
     total = iterations + early_iterations
-    done = {"iterations": 0, "stopped": False}
+    done, stopped = 0, False  # iterations so far; whether the callback asked openTSNE to stop
     every = 10
 
     def callback(iteration: int, error: float, embedding: np.ndarray) -> bool:
-        done["iterations"] += every
+        nonlocal done, stopped
+        done += every
         if progress is not None:
-            progress(min(1.0, done["iterations"] / total))
-        done["stopped"] = cancelled is not None and cancelled()
-        return done["stopped"]
+            progress(min(1.0, done / total))
+        stopped = cancelled is not None and cancelled()
+        return stopped
 
     perplexity = float(min(30.0, max(1.0, (len(features) - 1) / 3)))
     tsne = TSNE(n_components=2, perplexity=perplexity, n_iter=iterations, early_exaggeration_iter=early_iterations,
                 initialization="pca", random_state=TSNE_SEED, n_jobs=torch.get_num_threads(),
                 callbacks=callback, callbacks_every_iters=every, verbose=False)
     embedding = np.asarray(tsne.fit(reduced), dtype=np.float32)
-    if done["stopped"]:
+    if stopped:
         raise Cancel
     return embedding
 

@@ -35,7 +35,7 @@ def check_target(path: PathLike) -> Path:
 def save_bytes(path: PathLike, payload: bytes) -> Path:
     """Write `payload` atomically: a failure leaves no partial file and keeps the one that was there."""
     with as_export_error():
-        return atomic.write_atomically(path, lambda stream: stream.write(payload))
+        return atomic.write_bytes(path, payload)
 
 
 def save_text(path: PathLike, text: str) -> Path:

@@ -125,6 +125,7 @@ def onnx_bytes(checkpoint: Checkpoint) -> tuple[bytes, int]:
             dynamo=True,
             verbose=False,
         )
+        assert program is not None  # with dynamo=True the exporter returns the program, never None
         proto = program.model_proto
         payload = proto.SerializeToString()
     except Exception as exc:  # noqa: BLE001 - the exporter's failures are many and deep; the user gets one line

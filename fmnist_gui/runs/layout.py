@@ -105,7 +105,7 @@ def run_folder_of(path: Path) -> Path | None:
 def write_json(path: Path, content: dict[str, Any]) -> None:
     """Replace a JSON file atomically (SaveError when it cannot be written)."""
     text = json.dumps(content, indent=2, allow_nan=False) + "\n"
-    atomic.write_atomically(path, lambda stream: stream.write(text.encode("utf-8")))
+    atomic.write_bytes(path, text.encode("utf-8"))
 
 
 def csv_number(value: float | int | None) -> str:

@@ -43,7 +43,7 @@ def grouped_series(runs: Sequence[tuple[str, TrainConfig | None, Sequence[EpochS
     for index, (name, config, history) in enumerate(runs):
         key = config_key(config)
         groups.setdefault(key if key is not None else ("alone", index), []).append((name, history))
-    series = []
+    series: list[OverlaySeries] = []
     for members in groups.values():
         if len(members) == 1 or not all(members_history for _, members_history in members):
             series.extend(run_series(name, history) for name, history in members)

@@ -151,7 +151,8 @@ def load_run_json(folder: Path) -> dict[str, Any]:
 
 def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], damage: str | None = None) -> RunInfo:
     """A RunInfo from run.json's content and the finished epochs; bad values make it "damaged"."""
-    config_values = raw.get("config") if isinstance(raw.get("config"), dict) else {}
+    stored = raw.get("config")
+    config_values: dict[str, Any] = stored if isinstance(stored, dict) else {}
     config = _config(config_values)
     status, created, epochs_done, duration = DAMAGED, _text(raw, "created", strict=False), 0, 0.0
     if damage is None:

@@ -242,8 +242,10 @@ class RunRecorder(Callback):
         if data is None:
             return None
         empty = TrainingDynamics.empty(data.train_labels.cpu().numpy(), data.test_labels.cpu().numpy())
-        path = folder / layout.DYNAMICS if folder is not None else None
-        if start is None or path is None or not path.exists():
+        if start is None or folder is None:
+            return empty
+        path = folder / layout.DYNAMICS
+        if not path.exists():
             return empty
         try:
             earlier = load_dynamics(path)
@@ -317,6 +319,7 @@ class RunRecorder(Callback):
         and so is a line a killed process left half-written."""
         assert self.folder is not None
         epoch, step = (start.epoch, start.step) if start is not None else (math.inf, math.inf)
+        previous: dict[str, list[Any]] | None
         if (self.folder / BATCHES_CSV).exists():
             previous = {key: values.tolist() for key, values in read_batches(self.folder).items()}
         else:
@@ -330,8 +333,7 @@ class RunRecorder(Callback):
             batches += [f"{s},{e},{csv_number(loss)},{csv_number(lr)}\n" for s, e, loss, lr in rows if s <= step]
         changes = [json.dumps(change.to_dict()) + "\n" for change in (start.changes if start is not None else ())]
         for name, lines in ((METRICS_CSV, metrics), (CONFUSION_JSONL, confusion), (BATCHES_CSV, batches), (CHANGES_JSONL, changes)):
-            text = "".join(lines).encode("utf-8")
-            atomic.write_atomically(self.folder / name, lambda stream, text=text: stream.write(text))
+            atomic.write_bytes(self.folder / name, "".join(lines).encode("utf-8"))
 
     def _seed_checkpoints(self, start: Checkpoint) -> None:
         """A run resumed from a checkpoint outside this folder starts with that checkpoint in it."""

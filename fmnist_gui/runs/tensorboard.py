@@ -73,8 +73,7 @@ class EventWriter:
 
     def close(self) -> None:
         self._call(self._flush)
-        self._call(lambda: self._file.close())
-        self._file = None
+        self._call(self._close)
 
     def add_scalar(self, tag: str, value: float, step: int) -> None:
         self._write(step=step, summary=self._summary.Summary(value=[self._summary.Summary.Value(tag=tag, simple_value=value)]))
@@ -114,8 +113,14 @@ class EventWriter:
         self._records.write(self._event.Event(wall_time=time.time(), **fields).SerializeToString())
 
     def _flush(self) -> None:
+        assert self._file is not None  # called through _call, or by open() right after _start
         self._file.flush()
         os.fsync(self._file.fileno())
+
+    def _close(self) -> None:
+        stream, self._file = self._file, None
+        if stream is not None:
+            stream.close()
 
     def _call(self, action: Callable[..., None], *args: Any) -> None:
         if self._file is None:

@@ -59,6 +59,12 @@ def test_every_image_is_one_point_in_the_bin_of_its_correctness(data_map):
     assert "4 epochs of a made-up run; 400 images" in data_map.caption.text()
 
 
+def test_the_point_arrays_leave_the_widgets_x_and_y_alone(data_map):
+    """The arrays were once called x and y and hid QWidget.x() and y(): calling either raised TypeError."""
+    assert (data_map.x(), data_map.y()) == (data_map.pos().x(), data_map.pos().y())
+    assert len(data_map.variability) == len(data_map.confidence) == 400
+
+
 def test_correctness_bins_keep_exact_fractions_in_their_bin():
     assert correctness_bins(np.array([0, 0.19, 0.2, 3 / 5, 0.8, 0.99, 1.0], np.float32)).tolist() == [0, 0, 1, 3, 4, 4, 5]
 
@@ -195,12 +201,12 @@ def test_clicking_a_point_inspects_that_training_image(qtbot, window):
     wait_for_map(qtbot, window, 1)
     view = window.data_map
     index = int(view.visible[len(view.visible) // 2])
-    view.click_at(float(view.x[index]), float(view.y[index]))
+    view.click_at(float(view.variability[index]), float(view.confidence[index]))
     inspector = window.views.inspector
     assert inspector.split_name == "train"
     clicked = inspector.current_index
     # The nearest point is chosen: the one asked for, or one drawn on the same spot.
-    assert clicked == index or (view.x[clicked], view.y[clicked]) == (view.x[index], view.y[index])
+    assert clicked == index or (view.variability[clicked], view.confidence[clicked]) == (view.variability[index], view.confidence[index])
     assert f"Train image #{clicked}" in inspector.heading.text()
 
 

@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.dynamics import TrainingDynamics, forgetting_by_class, forgetting_epochs, summarize
@@ -235,6 +235,25 @@ def test_a_click_on_a_bar_lists_that_class_and_a_click_on_an_image_inspects_it(q
     assert harness.inspected == [("train", [6], 0)]
     view.pin_requested.emit("train", 6)
     assert harness.model.is_pinned("train", 6)
+
+
+def test_pin_in_an_open_context_menu_still_pins_after_the_list_was_emptied(qtbot, harness):
+    """At an epoch's end the list empties while the new summary is derived: a menu opened before that
+    still pins the image it was opened on (it read the emptied list's split and failed)."""
+    harness.load()
+    view = harness.views.forgetting
+    view.resize(600, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    first = view.gallery.visualRect(view.gallery_model.index(0, 0)).center()
+    view._on_context_menu(first)  # the view's own menu: the signal also opens the gallery's, which waits for a click
+    menu = view.findChild(QMenu)
+    pin = next(action for action in menu.actions() if action.text() == "Pin")
+    harness.model.set_dynamics(harness.dynamics, None, "run Made up")  # the next summary is being derived
+    assert view.gallery_model.split is None
+    pin.trigger()
+    menu.close()
+    assert harness.model.is_pinned("train", 5)
 
 
 def test_the_forgetting_marks_of_many_images_match_one_at_a_time():

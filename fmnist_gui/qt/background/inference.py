@@ -111,8 +111,11 @@ class InferenceWorker:
                     return None
                 return Projection(method, coordinates, features.predicted)
 
-            self._layout_lane.submit(key, layout, lambda result: result is None or on_done(result), on_failed,
-                                     lambda stage: progress(*stage))
+            def show(result: Projection | None) -> None:
+                if result is not None:  # None: cancelled in the worker thread
+                    on_done(result)
+
+            self._layout_lane.submit(key, layout, show, on_failed, lambda stage: progress(*stage))
 
         known = self._features
         if known is not None and known[0] is checkpoint and known[1] is images:

@@ -179,8 +179,12 @@ class AnalysisController(QObject):
             return
         checkpoint, label = self._comparison
         inspector.show_comparison(label)
-        self.inference.explain("inspector-compare", checkpoint, image,
-                               lambda explanation: tag == inspector.tag and inspector.show_comparison(label, explanation.probabilities),
+
+        def show(explanation: Explanation) -> None:
+            if tag == inspector.tag:  # the inspector still shows the image asked about
+                inspector.show_comparison(label, explanation.probabilities)
+
+        self.inference.explain("inspector-compare", checkpoint, image, show,
                                lambda message, details: self.reporter.error("Cannot explain the image", message, details))
 
     def _on_image_pasted(self, gray: np.ndarray) -> None:

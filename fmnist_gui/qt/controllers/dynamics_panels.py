@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from fmnist_gui.dynamics import Suspect, TrainingDynamics, most_forgotten
+from fmnist_gui.dynamics import DynamicsSummary, Suspect, TrainingDynamics, most_forgotten
 from fmnist_gui.engine.events import NOT_SEEN
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.export import write_suspects_csv
@@ -81,9 +81,10 @@ class DynamicsPanelsController(QObject):
         self._on_pins_changed()
 
     # What the views show
-    def _dynamics(self) -> TrainingDynamics | None:
-        """The dynamics, when their summary is derived too; the views show nothing in between."""
-        return self.model.dynamics if self.model.summary is not None else None
+    def _shown(self) -> tuple[TrainingDynamics, DynamicsSummary] | None:
+        """The dynamics and their summary, once it is derived; the views show nothing in between."""
+        dynamics, summary = self.model.dynamics, self.model.summary
+        return None if dynamics is None or summary is None else (dynamics, summary)
 
     def _train_split(self, dynamics: TrainingDynamics) -> Split | None:
         """The training images, when they are the ones the dynamics were recorded on."""
@@ -95,12 +96,13 @@ class DynamicsPanelsController(QObject):
         return f"{self.model.source or 'training'}, {epochs} epoch{'s' if epochs != 1 else ''}"
 
     def _on_dynamics_changed(self) -> None:
-        dynamics, summary = self._dynamics(), self.model.summary
-        if dynamics is None:
+        shown = self._shown()
+        if shown is None:
             self.views.suspects.set_suspects(None)
             self.views.forgetting.set_forgetting(None, None)
             self.views.forgetting.show_most_forgotten(None, np.zeros(0, np.int64), np.zeros(0, np.int64))
             return
+        dynamics, summary = shown
         train = self._train_split(dynamics)
         suspects = summary.suspects
         positions = np.array([s.index for s in suspects], dtype=np.int64)
@@ -115,10 +117,11 @@ class DynamicsPanelsController(QObject):
         self._list_most_forgotten(self.views.forgetting.chosen_class)
 
     def _list_most_forgotten(self, label: int) -> None:
-        dynamics = self._dynamics()
-        if dynamics is None:
+        shown = self._shown()
+        if shown is None:
             return
-        forgetting = self.model.summary.statistics.forgetting
+        dynamics, summary = shown
+        forgetting = summary.statistics.forgetting
         indices = most_forgotten(forgetting, MOST_FORGOTTEN_LISTED, dynamics.train_labels, None if label < 0 else label)
         train = self._train_split(dynamics)
         if train is None:
@@ -129,12 +132,16 @@ class DynamicsPanelsController(QObject):
         pins = []
         for split_name, index in self.model.pins:
             split = self.predictions.split(split_name)
+            if split is not None and not 0 <= index < len(split.labels):
+                split = None  # pinned on another data set: its image is not here
             history = self.model.history(split_name, index)
-            in_data = split is not None and 0 <= index < len(split.labels)
-            if history is None and not in_data:
+            if history is not None:
+                label = history.label
+            elif split is not None:
+                label = int(split.labels[index])
+            else:
                 continue  # of another data set, and no dynamics to tell its label
-            label = history.label if history is not None else int(split.labels[index])
-            image = split.images[index] if in_data else None
+            image = None if split is None else split.images[index]
             pins.append(PinnedImage(split_name, index, label, image, history))
         self.views.pinned.set_pins(pins)
 

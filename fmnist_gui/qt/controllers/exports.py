@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPoint, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from fmnist_gui.atomic import write_atomically
+from fmnist_gui.atomic import write_bytes
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.engine.evaluation import evaluate
@@ -27,6 +28,7 @@ from fmnist_gui.qt.state.settings import Settings
 PNG = "PNG pictures (*.png)"
 SVG = "SVG drawings (*.svg)"
 CSV = "CSV tables (*.csv)"
+T = TypeVar("T")
 
 
 def widget_png(widget: QWidget) -> bytes:
@@ -35,7 +37,7 @@ def widget_png(widget: QWidget) -> bytes:
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     widget.grab().save(buffer, "PNG")
-    return bytes(data)
+    return bytes(data.data())
 
 
 def widget_svg(widget: QWidget, title: str) -> bytes:
@@ -53,7 +55,7 @@ def widget_svg(widget: QWidget, title: str) -> bytes:
         widget.render(painter, QPoint(0, 0))
     finally:
         painter.end()
-    return bytes(data)
+    return bytes(data.data())
 
 
 class ExportsController(QObject):
@@ -74,7 +76,8 @@ class ExportsController(QObject):
         """The selected runs' metrics in one long table, or the model on screen's history when none is selected."""
         folders = self._selected_runs()
         checkpoint = self.document.checkpoint
-        if not folders and (checkpoint is None or not checkpoint.history):
+        history = () if checkpoint is None else checkpoint.history
+        if not folders and not history:
             self.reporter.error("Nothing to export", "Select runs in the Runs tab, or train or open a model with a history.")
             return
         path = self._ask("Export metrics", "metrics.csv", CSV)
@@ -82,7 +85,7 @@ class ExportsController(QObject):
             return
 
         def work() -> Path:
-            runs = [(folder.name, read_metrics(folder)) for folder in folders] if folders else [("model", checkpoint.history)]
+            runs = [(folder.name, read_metrics(folder)) for folder in folders] if folders else [("model", history)]
             return write_metrics_csv(runs, path)
 
         self._run("metrics", work)
@@ -107,24 +110,30 @@ class ExportsController(QObject):
 
     def onnx(self) -> None:
         checkpoint = self._model()
-        path = checkpoint and self._ask("Export the model as ONNX", f"{checkpoint.config.model}.onnx", "ONNX models (*.onnx)")
-        if path:
-            data = self._data()
-            self.reporter.note("Exporting to ONNX and checking it against PyTorch on the test set…")
-            self._run("onnx", lambda: export_onnx(checkpoint, path, data), lambda report: report.describe())
+        if checkpoint is None:
+            return
+        path = self._ask("Export the model as ONNX", f"{checkpoint.config.model}.onnx", "ONNX models (*.onnx)")
+        if path is None:
+            return
+        data = self._data()
+        self.reporter.note("Exporting to ONNX and checking it against PyTorch on the test set…")
+        self._run("onnx", lambda: export_onnx(checkpoint, path, data), lambda report: report.describe())
 
     def model_card(self) -> None:
         checkpoint = self._model()
-        path = checkpoint and self._ask("Write a model card", f"{checkpoint.config.model}-card.md", "Markdown (*.md)")
-        if path:
-            data = self._data()
+        if checkpoint is None:
+            return
+        path = self._ask("Write a model card", f"{checkpoint.config.model}-card.md", "Markdown (*.md)")
+        if path is None:
+            return
+        data = self._data()
 
-            def work() -> Path:
-                evaluation = None if data is None else evaluate(checkpoint.build_model("cpu"), data.test_images,
-                                                               data.test_labels, checkpoint.spec.mean, checkpoint.spec.std)
-                return write_model_card(checkpoint, path, evaluation)
+        def work() -> Path:
+            evaluation = None if data is None else evaluate(checkpoint.build_model("cpu"), data.test_images,
+                                                           data.test_labels, checkpoint.spec.mean, checkpoint.spec.std)
+            return write_model_card(checkpoint, path, evaluation)
 
-            self._run("card", work)
+        self._run("card", work)
 
     # Helpers
     def _model(self) -> Checkpoint | None:
@@ -142,14 +151,14 @@ class ExportsController(QObject):
             return
         content = render(self._widgets[key])  # drawn here: widgets live in the GUI thread
         try:
-            write_atomically(path, lambda stream: stream.write(content))
+            write_bytes(path, content)
         except (UserFacingError, OSError) as exc:
             self.reporter.error("Cannot export", str(exc))
             return
         self.reporter.note(f"Exported {path}")
 
-    def _run(self, key: str, work: Callable[[], object], describe: Callable[[object], str] | None = None) -> None:
-        def done(result: object) -> None:
+    def _run(self, key: str, work: Callable[[], T], describe: Callable[[T], str] | None = None) -> None:
+        def done(result: T) -> None:
             self.reporter.note(describe(result) if describe else f"Exported {result}")
 
         self.inference.run(f"export-{key}", lambda job: work(), done,

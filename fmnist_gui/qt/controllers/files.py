@@ -69,7 +69,9 @@ class FilesController(QObject):
     def save_as(self) -> bool:
         suggested = str(Path(self.settings.last_folder()) / self.document.suggested_name())
         path = dialogs.save_checkpoint_path(self._window, suggested)
-        return bool(path) and self.save_to(path)
+        if not path:
+            return False
+        return self.save_to(path)
 
     def save_to(self, path: str) -> bool:
         """Save the model on screen; during a run, its last finished epoch (training goes on)."""

@@ -62,8 +62,8 @@ class InsideController(QObject):
         predictions.data_changed.connect(self._on_model_changed)
         self.projector.method_chosen.connect(self._on_method_chosen)
         self.projector.image_chosen.connect(analysis.inspect)
-        self.projector.shown_changed.connect(lambda shown: shown and self._project())
-        self.layers.shown_changed.connect(lambda shown: shown and self._show_layers())
+        self.projector.shown_changed.connect(self._on_projector_shown)
+        self.layers.shown_changed.connect(self._on_layers_shown)
         analysis.explained.connect(self._on_explained)
         session.state_changed.connect(self._on_run_state_changed)
 
@@ -81,6 +81,10 @@ class InsideController(QObject):
         self._projection_stale = self._layers_stale = True
         self._project()
         self._show_layers()
+
+    def _on_projector_shown(self, shown: bool) -> None:
+        if shown:
+            self._project()
 
     def _on_method_chosen(self, method: str) -> None:
         self._projection_stale = True
@@ -145,6 +149,10 @@ class InsideController(QObject):
     def _on_explained(self, key: str, explanation: object) -> None:
         if key == "inspector":
             self._layers_stale = True
+            self._show_layers()
+
+    def _on_layers_shown(self, shown: bool) -> None:
+        if shown:
             self._show_layers()
 
     def _show_layers(self) -> None:

@@ -211,8 +211,10 @@ class TrainingController(QObject):
             f"test loss {format_loss(record.test_loss)}, acc {record.test_accuracy:.2f}% | lr {record.lr:.2e} | {record.seconds:.1f}s"
         )
         if learned_nothing(record.test_accuracy):
+            config = self.session.config
+            assert config is not None  # an epoch finishes only in a run the session started
             warning = (f"Test accuracy is {record.test_accuracy:.2f}% after epoch {record.epoch}: chance level (10% is a "
-                       f"guess). The model is not learning; a lower learning rate than {self.session.config.lr:g} may help.")
+                       f"guess). The model is not learning; a lower learning rate than {config.lr:g} may help.")
             self.plots.show_warning(warning)
             self.reporter.note(f"Warning: {warning}")
         else:

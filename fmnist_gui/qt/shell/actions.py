@@ -81,8 +81,8 @@ class MenuActions:
                 self.recent_menu = QMenu("Open &recent", window)
                 menu.addMenu(self.recent_menu)
         menus["&View"].addSeparator()
-        for info in DOCKS:
-            menus["&View"].addAction(docks[info.key].toggleViewAction())
+        for dock in DOCKS:
+            menus["&View"].addAction(docks[dock.key].toggleViewAction())
 
     def set_recent(self, paths: list[str]) -> None:
         self.recent_menu.clear()

@@ -27,7 +27,9 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(fmnist_gui.__version__)
-    app = QApplication.instance() or QApplication(argv if argv is not None else [sys.argv[0]])
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):  # none yet; a test's runner may have made one already
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
     app.setApplicationDisplayName("Fashion-MNIST trainer")
     app.setDesktopFileName("fmnist-gui")
     app.setWindowIcon(app_icon())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
 LAYOUT_VERSION = 7
@@ -74,8 +74,10 @@ class _WholeTabTitles(QObject):
     """Applies to every dock tab bar the window makes, now or after a layout change."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.ChildPolished and isinstance(event.child(), QTabBar):
-            _keep_titles_whole(event.child())
+        if event.type() == QEvent.Type.ChildPolished and isinstance(event, QChildEvent):
+            child = event.child()
+            if isinstance(child, QTabBar):
+                _keep_titles_whole(child)
         return False
 
 

@@ -36,9 +36,10 @@ class Split:
     @property
     def accuracy(self) -> float | None:
         """Percent of images the model gets right, once its probabilities are known."""
-        if self.probabilities is None or not len(self.labels):
+        predictions = self.predictions
+        if predictions is None or not len(self.labels):
             return None
-        return 100.0 * float((self.predictions == self.labels).mean())
+        return 100.0 * float((predictions == self.labels).mean())
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,14 @@ def percent_text(fraction: float) -> str:
 
 
 @dataclass(frozen=True)
+class _Counts:
+    """The matrix shown and its row shares, always set together."""
+
+    matrix: np.ndarray  # read-only
+    fractions: np.ndarray  # row shares, NaN in a row with no images
+
+
+@dataclass(frozen=True)
 class _Layout:
     """Where everything goes at the current size; recomputed on each paint (it is cheap)."""
 
@@ -86,8 +94,7 @@ class ConfusionMatrixView(QWidget):
     def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.class_names = tuple(class_names)
-        self._matrix: np.ndarray | None = None
-        self._fractions: np.ndarray | None = None  # row shares, NaN in a row with no images
+        self._counts: _Counts | None = None
         self._hover: tuple[int, int] | None = None
         self.setMouseTracking(True)
         self.setMinimumSize(340, 300)
@@ -98,7 +105,7 @@ class ConfusionMatrixView(QWidget):
     def set_matrix(self, confusion: np.ndarray | None) -> None:
         """Shows an (n, n) count matrix, rows true and columns predicted; None clears the view."""
         if confusion is None:
-            self._matrix = self._fractions = None
+            self._counts = None
         else:
             matrix = np.array(confusion, dtype=np.int64)
             n = len(self.class_names)
@@ -107,8 +114,8 @@ class ConfusionMatrixView(QWidget):
             matrix.setflags(write=False)
             totals = matrix.sum(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
-                self._fractions = np.where(totals > 0, matrix / np.maximum(totals, 1), np.nan)
-            self._matrix = matrix
+                fractions = np.where(totals > 0, matrix / np.maximum(totals, 1), np.nan)
+            self._counts = _Counts(matrix, fractions)
         self._hover = None
         self.setToolTip("")
         self.update()
@@ -116,31 +123,33 @@ class ConfusionMatrixView(QWidget):
     @property
     def matrix(self) -> np.ndarray | None:
         """The counts shown (read-only), or None when the view is empty."""
-        return self._matrix
+        return None if self._counts is None else self._counts.matrix
 
     @property
     def caption(self) -> str:
         """The line under the grid: how many images, how many right, what a click does."""
-        if self._matrix is None:
+        if self._counts is None:
             return EMPTY_HINT
-        total = int(self._matrix.sum())
+        total = int(self._counts.matrix.sum())
         if total == 0:
             return "No test images were counted."
-        accuracy = 100 * np.trace(self._matrix) / total
+        accuracy = 100 * np.trace(self._counts.matrix) / total
         return f"{total:,} test images, {accuracy:.1f}% correct. Click a cell to see its images."
 
     def cell_texts(self, true: int, predicted: int) -> tuple[str, str]:
         """The count and the row percentage a cell shows, e.g. ("912", "91%")."""
-        if self._matrix is None:
+        if self._counts is None:
             return "", ""
-        return f"{self._matrix[true, predicted]:d}", percent_text(float(self._fractions[true, predicted]))
+        return f"{self._counts.matrix[true, predicted]:d}", percent_text(float(self._counts.fractions[true, predicted]))
 
     def tooltip_for(self, true: int, predicted: int) -> str:
-        """What hovering a cell says, in words."""
-        count = int(self._matrix[true, predicted])
+        """What hovering a cell says, in words; nothing when the view is empty."""
+        if self._counts is None:
+            return ""
+        count = int(self._counts.matrix[true, predicted])
         true_name, predicted_name = self.class_names[true], self.class_names[predicted]
         images = "image" if count == 1 else "images"
-        fraction = float(self._fractions[true, predicted])
+        fraction = float(self._counts.fractions[true, predicted])
         share = f"no {true_name} images" if math.isnan(fraction) else f"{100 * fraction:.1f}% of {true_name}"
         return f"True {true_name}, predicted {predicted_name}: {count:,} {images} ({share})"
 
@@ -178,7 +187,7 @@ class ConfusionMatrixView(QWidget):
 
     def cell_at(self, point: QPointF) -> tuple[int, int] | None:
         """(true, predicted) of the cell under a point, or None off the grid or with no matrix."""
-        if self._matrix is None:
+        if self._counts is None:
             return None
         layout = self._layout()
         if not layout.grid.contains(point):
@@ -222,14 +231,14 @@ class ConfusionMatrixView(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        if self._matrix is None:
+        if self._counts is None:
             painter.setPen(self.palette().placeholderText().color())
             painter.drawText(QRectF(self.rect()).adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN),
                              Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_HINT)
             return
         layout = self._layout()
         self._paint_axes(painter, layout)
-        self._paint_cells(painter, layout)
+        self._paint_cells(painter, layout, self._counts)
         painter.setFont(self.font())
         painter.setPen(self.palette().placeholderText().color())
         painter.drawText(layout.caption, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, self.caption)
@@ -271,10 +280,10 @@ class ConfusionMatrixView(QWidget):
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, name)
         painter.setFont(normal)
 
-    def _cell_font(self, layout: _Layout) -> tuple[QFont | None, bool]:
+    def _cell_font(self, layout: _Layout, counts: _Counts) -> tuple[QFont | None, bool]:
         """The font for cell numbers, larger in large cells and smaller in small ones, and
         whether the percentages fit under the counts. None: not even the counts fit."""
-        widest = f"{max(100, int(self._matrix.max())):d}"
+        widest = f"{max(100, int(counts.matrix.max())):d}"
         for factor, padding in ((1.5, 24), (1.25, 16), (1.0, 4), (0.85, 2)):
             font = QFont(self.font())
             font.setPointSizeF(font.pointSizeF() * factor)
@@ -286,15 +295,15 @@ class ConfusionMatrixView(QWidget):
                 return font, two_lines
         return None, False
 
-    def _paint_cells(self, painter: QPainter, layout: _Layout) -> None:
+    def _paint_cells(self, painter: QPainter, layout: _Layout, counts: _Counts) -> None:
         n = len(self.class_names)
-        font, two_lines = self._cell_font(layout)
+        font, two_lines = self._cell_font(layout, counts)
         if font is not None:
             painter.setFont(font)
         painter.setPen(Qt.PenStyle.NoPen)
         for true in range(n):
             for predicted in range(n):
-                fraction = float(self._fractions[true, predicted])
+                fraction = float(counts.fractions[true, predicted])
                 fill = cell_color(fraction, true == predicted)
                 rect = layout.cell(true, predicted).adjusted(0.5, 0.5, -0.5, -0.5)
                 painter.fillRect(rect, fill)

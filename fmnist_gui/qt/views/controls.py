@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -52,7 +52,7 @@ class LogSpinBox(QDoubleSpinBox):
         except ValueError:
             return self.value()
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         stripped = text.strip()
         if not stripped or stripped in {".", "e", "-"} or stripped.endswith(("e", "e-", "e+")):
             return QValidator.State.Intermediate, text, pos
@@ -402,7 +402,7 @@ class ControlsPanel(QWidget):
         pausing = self._state in (RunState.PAUSING, RunState.PAUSED)
         (self.resume_requested if pausing else self.pause_requested).emit()
 
-    def _emit_config(self, signal: Signal) -> None:
+    def _emit_config(self, signal: SignalInstance) -> None:
         try:
             config = self.config()
         except UserFacingError as exc:
@@ -426,9 +426,9 @@ class ControlsPanel(QWidget):
         self.continue_button.setText(self._continue_label)
         self.find_lr.setEnabled(idle and self._data_ready)
         self.find_lr.setToolTip(FIND_LR_TIPS[(self._data_ready, idle)])
-        for widget in (self.continue_with_label, self.continue_with):
-            widget.setVisible(self._schedule_finished)
-            widget.setEnabled(idle)
+        for part in (self.continue_with_label, self.continue_with):
+            part.setVisible(self._schedule_finished)
+            part.setEnabled(idle)
         self.pause_button.setEnabled(self._state in (RunState.RUNNING, RunState.PAUSING, RunState.PAUSED)
                                      and not waiting_for_values)
         self.pause_button.setText(PAUSE_BUTTON_TEXT[self._state])
@@ -468,7 +468,8 @@ def _row_of(form: QFormLayout, widget: QWidget) -> int:
         inner = item.widget()
         if inner is widget or (inner is not None and inner.isAncestorOf(widget)):
             return row
-        if item.layout() is not None and item.layout().indexOf(widget) >= 0:
+        row_layout = item.layout()
+        if row_layout is not None and row_layout.indexOf(widget) >= 0:
             return row
     raise ValueError("the widget is not in the form")
 

@@ -74,7 +74,7 @@ class DataMapView(RedrawWhenShown, QWidget):
         self.predictions, self.dynamics = predictions, dynamics
         names = predictions.class_names
         # Everything drawn, by training-set position; `visible` are the positions drawn now (class filter).
-        self.x = self.y = np.zeros(0, dtype=np.float32)
+        self.variability = self.confidence = np.zeros(0, dtype=np.float32)
         self.visible = np.zeros(0, dtype=np.int64)
         self.selected = np.zeros(0, dtype=np.int64)
         self._selection: QRectF | None = None
@@ -178,16 +178,19 @@ class DataMapView(RedrawWhenShown, QWidget):
         if not len(self.visible):
             return None
         width, height = self.view_box.viewPixelSize()  # data units per pixel
-        dx = (self.x[self.visible] - x) / max(width, 1e-12)
-        dy = (self.y[self.visible] - y) / max(height, 1e-12)
+        dx = (self.variability[self.visible] - x) / max(width, 1e-12)
+        dy = (self.confidence[self.visible] - y) / max(height, 1e-12)
         distance = dx * dx + dy * dy
         best = int(np.argmin(distance))
         return int(self.visible[best]) if distance[best] <= radius * radius else None
 
     def describe(self, index: int) -> str:
-        """The hover card's text for one training image (rich text)."""
-        stats = self.dynamics.summary.statistics
-        label = int(self.dynamics.dynamics.train_labels[index])
+        """The hover card's text for one training image (rich text); empty without dynamics."""
+        summary, dynamics = self.dynamics.summary, self.dynamics.dynamics
+        if summary is None or dynamics is None:
+            return ""
+        stats = summary.statistics
+        label = int(dynamics.train_labels[index])
         times = int(stats.forgetting[index])
         forgotten = "never forgotten" if times == 0 else f"forgotten {times} time{'s' if times > 1 else ''}"
         region = Region(int(stats.regions[index])).label
@@ -227,7 +230,7 @@ class DataMapView(RedrawWhenShown, QWidget):
         summary, dynamics = self.dynamics.summary, self.dynamics.dynamics
         train = self.predictions.train
         if summary is None or dynamics is None or summary.epochs == 0 or train is None or len(train.labels) != dynamics.train_size:
-            self.x = self.y = np.zeros(0, dtype=np.float32)
+            self.variability = self.confidence = np.zeros(0, dtype=np.float32)
             self.visible = np.zeros(0, dtype=np.int64)
             for item in self.bins:
                 item.setData(x=np.zeros(0), y=np.zeros(0))
@@ -239,29 +242,29 @@ class DataMapView(RedrawWhenShown, QWidget):
         first = self.pages.currentIndex() == 0
         self.pages.setCurrentIndex(1)
         stats = summary.statistics
-        self.x, self.y = stats.variability, stats.confidence
+        self.variability, self.confidence = stats.variability, stats.confidence
         self._bin = correctness_bins(stats.correctness)
+        self._labels = dynamics.train_labels  # drawn with the points: the class filter applies to these
         self._redraw_points()
         if first:
-            self.view_box.setRange(xRange=(0, max(0.3, float(np.nanmax(self.x, initial=0)) * 1.05)), yRange=(0, 1), padding=0.02)
+            self.view_box.setRange(xRange=(0, max(0.3, float(np.nanmax(self.variability, initial=0)) * 1.05)), yRange=(0, 1), padding=0.02)
         epochs = summary.epochs
         source = f" of {self.dynamics.source}" if self.dynamics.source else ""
-        self.caption.setText(f"{epochs} epoch{'s' if epochs != 1 else ''}{source}; {len(self.x):,} images. "
+        self.caption.setText(f"{epochs} epoch{'s' if epochs != 1 else ''}{source}; {len(self.variability):,} images. "
                              f"Hover for an image, click to inspect it.")
         if self._hovered is not None:
             self._show_hover(self._hovered)
         self._list_selection()
 
     def _redraw_points(self) -> None:
-        drawn = np.isfinite(self.x) & np.isfinite(self.y)
-        labels = self.dynamics.dynamics.train_labels
+        drawn = np.isfinite(self.variability) & np.isfinite(self.confidence)
         if self.class_shown >= 0:
-            drawn &= labels == self.class_shown
+            drawn &= self._labels == self.class_shown
         self.visible = np.flatnonzero(drawn)
         bins = self._bin[self.visible]
         for number, item in enumerate(self.bins):
             chosen = self.visible[bins == number]
-            item.setData(x=self.x[chosen], y=self.y[chosen])
+            item.setData(x=self.variability[chosen], y=self.confidence[chosen])
 
     def _add_regions(self) -> None:
         """Dashed borders at the thresholds of `dynamics.derive`, and each region's name where it lies."""
@@ -301,17 +304,17 @@ class DataMapView(RedrawWhenShown, QWidget):
 
     def _show_hover(self, index: int) -> None:
         train = self.predictions.train
-        if train is None or index >= len(self.x) or self.dynamics.summary is None:
+        if train is None or index >= len(self.variability) or self.dynamics.summary is None:
             self._hide_hover()
             return
         self._hovered = index
-        self.hover_marker.setData(x=[self.x[index]], y=[self.y[index]])
+        self.hover_marker.setData(x=[self.variability[index]], y=[self.confidence[index]])
         card = self.hover_card
         card.picture.setPixmap(QPixmap.fromImage(gray_to_qimage(train.images[index]).scaled(HOVER_THUMBNAIL, HOVER_THUMBNAIL)))
         card.text.setText(self.describe(index))
         card.adjustSize()
         # Beside the point, flipped to stay inside the plot.
-        anchor = self.plot_widget.mapFromScene(self.view_box.mapViewToScene(QPointF(self.x[index], self.y[index])))
+        anchor = self.plot_widget.mapFromScene(self.view_box.mapViewToScene(QPointF(self.variability[index], self.confidence[index])))
         area = self.plot_widget.rect()
         left = anchor.x() + 14 if anchor.x() + 14 + card.width() <= area.width() else anchor.x() - 14 - card.width()
         top = min(max(0, anchor.y() - card.height() // 2), max(0, area.height() - card.height()))
@@ -337,7 +340,7 @@ class DataMapView(RedrawWhenShown, QWidget):
         self.plot_widget.setCursor(Qt.CursorShape.CrossCursor if selecting else Qt.CursorShape.ArrowCursor)
 
     def _on_class_changed(self) -> None:
-        if len(self.x):
+        if len(self.variability):
             self._redraw_points()
             self._hide_hover()
         self._list_selection()
@@ -351,10 +354,10 @@ class DataMapView(RedrawWhenShown, QWidget):
             self.gallery_caption.setText("Click Select (or hold Shift) and drag a rectangle over the map to list "
                                          "its images here." if len(self.visible) else "")
             return
-        x, y = self.x[self.visible], self.y[self.visible]
+        x, y = self.variability[self.visible], self.confidence[self.visible]
         inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
         chosen = self.visible[inside]
-        self.selected = chosen[np.argsort(self.y[chosen], kind="stable")]
+        self.selected = chosen[np.argsort(self.confidence[chosen], kind="stable")]
         self.gallery.gallery_model.set_items(train, self.selected)
         self.gallery_caption.setText(f"{len(self.selected):,} images in the rectangle, least confident first. "
                                      "Click one to inspect it; right-click (or P) pins it.")

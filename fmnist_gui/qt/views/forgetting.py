@@ -208,12 +208,13 @@ class ForgettingView(RedrawWhenShown, QWidget):
 
     def _on_context_menu(self, point: QPoint) -> None:
         index = self.gallery.indexAt(point)
-        if not index.isValid() or self.gallery_model.split is None:
+        split = self.gallery_model.split
+        if not index.isValid() or split is None:
             return
         item = int(self.listed[index.row()])
         menu = QMenu(self)
         menu.addAction("Inspect", lambda: self._on_row_activated(index.row()))
-        menu.addAction("Pin", lambda: self.pin_requested.emit(self.gallery_model.split.name, item))
+        menu.addAction("Pin", lambda: self.pin_requested.emit(split.name, item))
         menu.popup(self.gallery.viewport().mapToGlobal(point))
 
 

@@ -42,14 +42,14 @@ class GalleryModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self.indices)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or self.split is None:
+        split = self.split
+        if not index.isValid() or split is None:
             return None
         item = int(self.indices[index.row()])
-        label = int(self.split.labels[item])
-        probabilities = None if self.split.probabilities is None else self.split.probabilities[item]
-        predicted = None if probabilities is None else int(probabilities.argmax())
+        label = int(split.labels[item])
+        predicted, confidence = _prediction(split, item)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._thumbnail(item)
+            return self._thumbnail(split, item)
         if role == Qt.ItemDataRole.SizeHintRole:
             # Every item as wide as its cell: a size guessed from one caption (before predictions
             # existed) cut the longer captions that came later.
@@ -57,12 +57,12 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if predicted is None:
                 return self.class_names[label]
-            return f"{self.class_names[predicted]} {100 * probabilities[predicted]:.0f}%"
+            return f"{self.class_names[predicted]} {100 * confidence:.0f}%"
         if role == Qt.ItemDataRole.ToolTipRole:
-            text = f"{self.split.name} image #{item}\ntrue: {self.class_names[label]}"
+            text = f"{split.name} image #{item}\ntrue: {self.class_names[label]}"
             if predicted is not None:
                 verdict = "right" if predicted == label else "wrong"
-                text += f"\npredicted: {self.class_names[predicted]} ({100 * probabilities[predicted]:.1f}%), {verdict}"
+                text += f"\npredicted: {self.class_names[predicted]} ({100 * confidence:.1f}%), {verdict}"
             return text
         if role == Qt.ItemDataRole.ForegroundRole and predicted is not None:
             return QBrush(CORRECT_COLOR if predicted == label else WRONG_COLOR)
@@ -70,14 +70,23 @@ class GalleryModel(QAbstractListModel):
             return item
         return None
 
-    def _thumbnail(self, item: int) -> QPixmap:
+    def _thumbnail(self, split: Split, item: int) -> QPixmap:
         pixmap = self._thumbnails.get(item)
         if pixmap is None:
             if len(self._thumbnails) >= MAX_CACHED_THUMBNAILS:
                 self._thumbnails.clear()
-            image = gray_to_qimage(self.split.images[item]).scaled(THUMBNAIL, THUMBNAIL)
+            image = gray_to_qimage(split.images[item]).scaled(THUMBNAIL, THUMBNAIL)
             pixmap = self._thumbnails[item] = QPixmap.fromImage(image)
         return pixmap
+
+
+def _prediction(split: Split, item: int) -> tuple[int | None, float]:
+    """The class the model predicts for one image and its probability; (None, 0.0) before a model."""
+    if split.probabilities is None:
+        return None, 0.0
+    probabilities = split.probabilities[item]
+    predicted = int(probabilities.argmax())
+    return predicted, float(probabilities[predicted])
 
 
 PIN_TEXT = "Pin to the Pinned panel"
@@ -174,10 +183,10 @@ class _GalleryPanel(RedrawWhenShown, QWidget):
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.filters = QHBoxLayout()
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.filters)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.gallery, 1)
+        self._column = QVBoxLayout(self)
+        self._column.addLayout(self.filters)
+        self._column.addWidget(self.caption)
+        self._column.addWidget(self.gallery, 1)
         self.gallery.row_activated.connect(self._on_row_activated)
         predictions.data_changed.connect(self.refresh)
         predictions.results_changed.connect(self.refresh)
@@ -215,7 +224,7 @@ class MistakesView(_GalleryPanel):
         self.mistakes_only.setChecked(True)
         self.mistakes_only.setToolTip("Hide the images the model gets right")
         second_row = QHBoxLayout()
-        self.layout().insertLayout(1, second_row)
+        self._column.insertLayout(1, second_row)
         for row, widget, label in ((self.filters, self.true_filter, "True class"),
                                    (self.filters, self.predicted_filter, "Predicted as"),
                                    (second_row, self.sort, None), (second_row, self.mistakes_only, None)):
@@ -246,7 +255,7 @@ class MistakesView(_GalleryPanel):
             self.gallery.gallery_model.set_items(split, np.zeros(0, dtype=np.int64))
             self.caption.setText("No model yet: train one or open a checkpoint to see its mistakes.")
             return
-        predictions, confidences = split.predictions, split.confidences
+        predictions, confidences = split.probabilities.argmax(axis=1), split.probabilities.max(axis=1)
         keep = np.ones(len(split.labels), dtype=bool)
         if self.mistakes_only.isChecked():
             keep &= predictions != split.labels
@@ -299,7 +308,7 @@ class DatasetBrowser(_GalleryPanel):
             note = " Predicting these images…"
             self.train_predictions_wanted.emit()
         elif split.probabilities is not None:
-            right = int((split.predictions[indices] == split.labels[indices]).sum())
+            right = int((split.probabilities[indices].argmax(axis=1) == split.labels[indices]).sum())
             note = f" The model gets {right:,} right ({100 * right / max(1, len(indices)):.1f}%)."
         set_name = "test" if name == "test" else "training"
         self.caption.setText(f"{len(indices):,} {set_name} images.{note}")

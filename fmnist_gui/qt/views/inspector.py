@@ -215,8 +215,8 @@ class InspectorView(QWidget):
             self._show_current()  # the model changed: ask again
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        steps = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1,
-                 Qt.Key.Key_PageUp: -10, Qt.Key.Key_PageDown: 10}
+        steps: dict[int, int] = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1,
+                                 Qt.Key.Key_PageUp: -10, Qt.Key.Key_PageDown: 10}
         if event.key() in steps:
             self.step(steps[event.key()])
         elif event.key() == Qt.Key.Key_Home:

@@ -204,8 +204,9 @@ if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.layers
     app = QApplication([])
     rng = np.random.default_rng(0)
     view = LayersView()
-    view.show_first_layer(SimpleNamespace(kind="conv", weights=rng.normal(size=(16, 3, 3))))
-    view.show_activations("Test image #0 (Ankle boot)", (
+    # Stand-ins for the engine's records: a view never imports the engine (and torch with it).
+    view.show_first_layer(SimpleNamespace(kind="conv", weights=rng.normal(size=(16, 3, 3))))  # type: ignore[arg-type]
+    view.show_activations("Test image #0 (Ankle boot)", (  # type: ignore[arg-type]
         SimpleNamespace(name="Convolution 1", values=np.maximum(0, rng.normal(size=(16, 28, 28)))),
         SimpleNamespace(name="Hidden layer 1", values=np.maximum(0, rng.normal(size=128))),
     ))

@@ -146,11 +146,12 @@ class LRFinderDialog(QDialog):
         self.progress.setValue(1000 if not result.stopped else self.progress.value())
         self.progress.setFormat(f"{len(result.lrs)} batches in {result.seconds:.1f} s")
         self.stop_button.setEnabled(False)
-        self._suggestion = None if result.suggestion is None else rounded_rate(result.suggestion)
-        if self._suggestion is not None:
-            at = int(np.argmin(np.abs(result.lrs - result.suggestion)))
+        suggestion = result.suggestion
+        self._suggestion = None if suggestion is None else rounded_rate(suggestion)
+        if suggestion is not None:
+            at = int(np.argmin(np.abs(result.lrs - suggestion)))
             self.marker.setData([result.lrs[at]], [result.smoothed[at]])
-            self.line.setValue(math.log10(result.suggestion))
+            self.line.setValue(math.log10(suggestion))
             self.line.label.setFormat(f"suggested {self._suggestion:g}")
             self.line.show()
             self.use_button.setText(f"Use {self._suggestion:g}")
@@ -213,6 +214,7 @@ if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.lr_fin
     curve = 1.2 + 1.1 / (1 + np.exp(3 * (np.log10(rates) + 3.5))) + np.exp(3 * (np.log10(rates)))
     dialog = LRFinderDialog()
     dialog.begin("small-cnn · adamw · batch 128 · weight decay 0.0005 · on cpu", 1e-7, 10)
+    # A stand-in for the engine's FinderResult: a view never imports the engine (and torch with it).
     dialog.show_result(SimpleNamespace(lrs=rates, losses=curve + np.random.default_rng(0).normal(0, 0.1, 170), smoothed=curve,
                                        suggestion=3e-4, message="Suggested learning rate 0.0003 (a preview).",
                                        stopped=False, seconds=5.0))  # type: ignore[arg-type]

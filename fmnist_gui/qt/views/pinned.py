@@ -95,7 +95,7 @@ class PinCard(QFrame):
     def _status_text(self, class_names: tuple[str, ...]) -> str:
         history = self.pinned.history
         predicted = latest_prediction(history)
-        if predicted is None:
+        if history is None or predicted is None:
             return "No training history yet: it is recorded at each epoch's end."
         color = (CORRECT_COLOR if predicted == self.pinned.label else WRONG_COLOR).name()
         forgotten = len(history.forgotten)

@@ -79,7 +79,8 @@ class PointCloud(pg.GraphicsObject):
         fragments[:, 2:6] = (0, 0, pixmap.width(), pixmap.height())  # the whole pixmap
         fragments[:, 6:10] = (1 / ratio, 1 / ratio, 0.0, 1.0)  # scale, rotation, opacity
         painter.resetTransform()
-        painter.drawPixmapFragments(*self._fragments.drawargs(), pixmap)
+        array, length = self._fragments.drawargs()  # the C array and its length, as Qt takes them
+        painter.drawPixmapFragments(array, length, pixmap)
 
     def _symbol(self, ratio: float) -> QPixmap:
         if self._pixmap is None or self._pixmap.devicePixelRatio() != ratio:

@@ -285,6 +285,7 @@ if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.projec
     predictions.set_data(rng.integers(0, 255, (10_000, 28, 28), dtype=np.uint8), labels, np.zeros((0, 28, 28), np.uint8), labels[:0])
     view = ProjectorView(predictions)
     view.set_methods([("pca", "PCA", True, ""), ("tsne", "t-SNE", False, "pip install 'fmnist-gui[tsne]'")])
+    assert predictions.test is not None  # set just above
     view.set_points(predictions.test, points, np.where(rng.random(10_000) < 0.1, (labels + 1) % 10, labels), ("PC 1", "PC 2"))
     view.resize(900, 700)
     view.show()

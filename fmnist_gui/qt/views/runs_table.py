@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal, SignalInstance
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -150,7 +150,7 @@ class RunsView(QWidget):
         self.open_button.clicked.connect(lambda: self._emit_one(self.open_requested))
         self.rename_button.clicked.connect(lambda: self._emit_one(self.rename_requested))
         self.note_button.clicked.connect(lambda: self._emit_one(self.note_requested))
-        self.trash_button.clicked.connect(lambda: self.selected() and self.trash_requested.emit(self.selected()))
+        self.trash_button.clicked.connect(self._on_trash_clicked)
         self.undo_button.clicked.connect(self.undo_requested)
         self._update_buttons()
 
@@ -186,10 +186,15 @@ class RunsView(QWidget):
     def _folder(self, index: QModelIndex) -> Path:
         return self.proxy.data(self.proxy.index(index.row(), 0), Qt.ItemDataRole.UserRole)
 
-    def _emit_one(self, signal: Signal) -> None:
+    def _emit_one(self, signal: SignalInstance) -> None:
         chosen = self.selected()
         if len(chosen) == 1:
             signal.emit(chosen[0])
+
+    def _on_trash_clicked(self) -> None:
+        chosen = self.selected()
+        if chosen:
+            self.trash_requested.emit(chosen)
 
     def _on_selection_changed(self) -> None:
         self._update_buttons()

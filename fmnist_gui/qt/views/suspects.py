@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
                                QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QVBoxLayout, QWidget)
 
@@ -149,7 +149,7 @@ def sort_key(suspect: Suspect, column: int) -> float:
 class SparklineDelegate(QStyledItemDelegate):
     """Paints a row's probability history into its cell: the selection background, then the line."""
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         style_option = QStyleOptionViewItem(option)
         self.initStyleOption(style_option, index)
         style = style_option.widget.style() if style_option.widget else QApplication.style()
@@ -158,7 +158,7 @@ class SparklineDelegate(QStyledItemDelegate):
         if history is not None and len(history[0]):
             paint_sparkline(painter, QRectF(option.rect).adjusted(4, 2, -4, -2), history[0], history[1])
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802 - Qt's name
         return QSize(120, ROW_HEIGHT)
 
 
@@ -226,7 +226,7 @@ class SuspectsView(RedrawWhenShown, QWidget):
         the training images for thumbnails (None: not loaded), how many training images there are,
         and what the list is of ("this run, 3 epochs")."""
         self._suspects = None if suspects is None else tuple(suspects)
-        count = 0 if suspects is None else len(self._suspects)
+        count = 0 if suspects is None else len(suspects)
         self._histories = (np.zeros((count, 0), dtype=np.float32) if histories is None or count == 0
                            else np.asarray(histories, dtype=np.float32))
         self._forgotten = list(forgotten) if len(forgotten) == count else [np.zeros(0, dtype=np.int64)] * count
