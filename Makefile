@@ -6,16 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 XCB_STAMP := $(VENV)/.xcb-checked
+MULTIMEDIA_STAMP := $(VENV)/.multimedia-checked
 
-.PHONY: run test setup data xcb screenshot benchmark install-desktop uninstall-desktop bundle clean
+.PHONY: run test setup data xcb multimedia screenshot benchmark install-desktop uninstall-desktop bundle clean
 
-run: setup data xcb
+run: setup data xcb multimedia
 	$(VENV)/bin/fmnist-gui
 
 # The suite runs against the built wheel installed in a throwaway environment, as users install the
 # app (packaging/check_wheel.py builds it, checks that every module imports from it, trains with it).
 # PYTEST_ARGS passes options on: make test PYTEST_ARGS="-k follow".
-test: setup data
+test: setup data multimedia
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/check_wheel.py --tests -- -q $(PYTEST_ARGS)
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
@@ -25,8 +26,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# The optional extras too (ONNX export, TensorBoard files, t-SNE), so that their tests run rather than skip.
-	$(PY) -m pip install -q -e '.[test,onnx,tensorboard,tsne]'
+	# The optional extras too (ONNX export, TensorBoard files, t-SNE, the camera), so that their tests run rather than skip.
+	$(PY) -m pip install -q -e '.[test,onnx,tensorboard,tsne,camera]'
 	touch $(STAMP)
 
 # Finds Fashion-MNIST where the app looks for it; installs Debian's package when it is missing.
@@ -39,6 +40,13 @@ xcb: $(XCB_STAMP)
 $(XCB_STAMP): $(STAMP)
 	@sh packaging/ensure-xcb.sh $(PY)
 	@touch $(XCB_STAMP)
+
+# Qt Multimedia (the presenter's camera) needs a few system libraries a minimal Debian lacks.
+multimedia: $(MULTIMEDIA_STAMP)
+
+$(MULTIMEDIA_STAMP): $(STAMP)
+	@sh packaging/ensure-multimedia.sh $(PY)
+	@touch $(MULTIMEDIA_STAMP)
 
 # Refreshes docs/screenshot*.png from a real run on the real data, on a virtual screen.
 screenshot: setup data

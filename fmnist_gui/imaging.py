@@ -102,14 +102,34 @@ def to_fashion_mnist(gray: np.ndarray) -> np.ndarray:
     scale = IMAGE_SIDE / max(item.shape)
     height = max(1, min(IMAGE_SIDE, round(item.shape[0] * scale)))
     width = max(1, min(IMAGE_SIDE, round(item.shape[1] * scale)))
-    import torch  # here, not at the top: torchvision alone costs seconds of the app's start-up
-    from torchvision.transforms.v2 import functional as TF  # Pillow's resize differs by up to 70 levels on small items
+    import torch  # here, not at the top: a command that reads no picture need not wait for torch
 
-    resized = TF.resize(torch.from_numpy(np.ascontiguousarray(item))[None], [height, width], antialias=True)[0].numpy()
+    # Antialiased bilinear, exactly torchvision's resize (Pillow's differs by up to 70 levels on small items),
+    # from torch itself: torchvision's import pulls in triton, whose LLVM crashes a process where Qt's video
+    # frames (the camera) have loaded Mesa's.
+    pixels_in = torch.from_numpy(np.ascontiguousarray(item))[None, None]
+    resized = torch.nn.functional.interpolate(pixels_in, size=(height, width), mode="bilinear", align_corners=False,
+                                              antialias=True)[0, 0].numpy()
     canvas = np.zeros((IMAGE_SIDE, IMAGE_SIDE), dtype=np.float32)
     top, left = (IMAGE_SIDE - height) // 2, (IMAGE_SIDE - width) // 2
     canvas[top : top + height, left : left + width] = resized
     return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
+
+
+CAMERA_SQUARE = 0.8  # the share of a camera frame's shorter side that is classified (the square the presenter draws)
+
+
+def camera_square(gray: np.ndarray) -> np.ndarray:
+    """The centred square of a camera frame that the presenter's guide shows: what is held up to the camera."""
+    height, width = gray.shape
+    side = max(1, round(min(height, width) * CAMERA_SQUARE))
+    top, left = (height - side) // 2, (width - side) // 2
+    return gray[top : top + side, left : left + side]
+
+
+def camera_input(gray: np.ndarray) -> np.ndarray:
+    """A camera frame as Fashion-MNIST shows an item: the guide's square, then as any picture (to_fashion_mnist)."""
+    return to_fashion_mnist(camera_square(gray))
 
 
 def load_as_fashion_mnist(path: str | os.PathLike[str]) -> np.ndarray:

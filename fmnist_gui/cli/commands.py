@@ -34,6 +34,7 @@ COMMANDS_TABLE: dict[str, CommandInfo] = {
     "lr-find": CommandInfo("fmnist_gui.cli.lr_find", "suggest a learning rate: a short run with a rising rate (Smith's range test)"),
     "runs": CommandInfo("fmnist_gui.cli.runs", "list the recorded runs, or write their metrics as CSV"),
     "datamap": CommandInfo("fmnist_gui.cli.datamap", "a run's training images whose labels look wrong, from its training dynamics"),
+    "present": CommandInfo("fmnist_gui.cli.present", "demo a saved model (or two side by side) full screen, to a room"),
     "evaluate": CommandInfo("fmnist_gui.cli.evaluate", "test loss and accuracy of a checkpoint"),
     "predict": CommandInfo("fmnist_gui.cli.predict", "the top 3 classes for image files"),
     "devices": CommandInfo("fmnist_gui.cli.devices", "the devices torch can use here"),

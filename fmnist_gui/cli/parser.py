@@ -47,5 +47,5 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     for name, info in COMMANDS_TABLE.items():
         command = load_command(name)
-        command.add_arguments(subparsers.add_parser(name, help=info.help, parents=list(command.PARENTS)))
+        command.add_arguments(subparsers.add_parser(name, help=info.help, parents=[*command.PARENTS]))  # type: ignore[list-item]  # typeshed wants the subparser's class
     return parser

@@ -163,7 +163,8 @@ def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], dama
             duration = checks.finite(raw.get("duration", 0.0), "duration", 0.0)
         except ValueError as exc:
             status, damage = DAMAGED, f"{RUN_JSON}: {exc}."
-    unsaved = raw.get("unsaved_epochs") if isinstance(raw.get("unsaved_epochs"), list) else []
+    listed = raw.get("unsaved_epochs")
+    unsaved: list[Any] = listed if isinstance(listed, list) else []
     kept = [e for e in epochs if e.epoch not in unsaved]  # never the best of a snapshot that was not written
     best = max(kept, key=lambda e: e.test_accuracy, default=None)  # the first of equal ones
     return RunInfo(

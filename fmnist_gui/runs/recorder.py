@@ -80,10 +80,11 @@ class RunRecorder(Callback):
         self._last_failure = ""  # why the last checkpoint save failed
         self._final_step: int | None = None  # the step of the model the run ended with
 
-    def prepare(self, config: TrainConfig, start: Checkpoint | None, data: FashionMNIST,
+    def prepare(self, config: TrainConfig, start: Checkpoint | None, data: FashionMNIST | None,
                 when_busy: str = "refuse") -> Path:
         """Take the run's folder now: the resumed one (locked for this writer) or a new one. Returns it.
 
+        `data` lets the training dynamics go on from the resumed folder's (None: they start anew).
         A resumed folder that another process records into raises FolderBusy (`when_busy` "refuse")
         or is left alone for a new folder, with a warning ("branch"). RecordingError when no folder
         can be made or written at all; nothing is left locked or open then.

@@ -357,3 +357,11 @@ def test_a_file_alone_opens_it_in_the_app(monkeypatch, tmp_path):
     assert main([str(model)]) == 0 and main([]) == 0 and main(["gui", "x.pth"]) == 0 and main([str(tmp_path)]) == 0
     assert opened == [str(model), None, "x.pth", str(tmp_path)]  # a run folder opens too
     assert ("PySide6" in sys.modules) == qt_before  # the engine tests never import Qt
+
+
+def test_present_checks_every_file_before_a_window_opens(tmp_path, capsys):
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    assert run("present", tmp_path / "bad.pt") == EXIT_FAILURE
+    assert "bad.pt" in one_error_line(capsys)
+    assert run("present", "a.pt", "b.pt", "c.pt") == EXIT_USAGE
+    assert "one model, or two side by side" in one_error_line(capsys)

@@ -12,6 +12,7 @@ costs one forward pass, not a model build.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from fmnist_gui.engine.saliency import Explanation, explain
 from fmnist_gui.imaging import read_grayscale, to_fashion_mnist
 from fmnist_gui.qt.background.tasks import BackgroundWork, Done, Failed, Job
 
+MODELS_KEPT = 3  # built models kept in the worker thread: the model on screen, a second to compare, one more
 LANE = "inference"
 PROJECTION_LANE = "projection"  # the 2-D layout needs no model: a slow t-SNE must not hold up the inference lane
 StageProgress = Callable[[str, float], None]  # stage ("features" or "layout"), fraction done; in the GUI thread
@@ -37,7 +39,7 @@ class InferenceWorker:
 
     def __init__(self, work: BackgroundWork) -> None:
         self._lane = work.lane(LANE)
-        self._cached: tuple[Checkpoint, nn.Module] | None = None  # touched only in the lane's thread
+        self._cached: list[tuple[Checkpoint, nn.Module]] = []  # newest last; touched only in the lane's thread
         self._layout_lane = work.lane(PROJECTION_LANE)
         self._features: tuple[Checkpoint, np.ndarray, Features] | None = None  # the last ones, for another method
 
@@ -146,7 +148,33 @@ class InferenceWorker:
         self._lane.cancel(f"{key}-features")
         self._layout_lane.cancel(key)
 
+    def classify(self, key: str, checkpoints: list[Checkpoint], load: Callable[[], np.ndarray], on_done: Done,
+                 on_failed: Failed, fit: Callable[[np.ndarray], np.ndarray] = to_fashion_mnist) -> None:
+        """A picture (`load` returns it as grayscale, in the worker) fitted to 28x28 by `fit` and answered by
+        every model: a Classified. Newest wins, so a drawing or a camera never builds a queue."""
+
+        def work(job: Job[Classified]) -> Classified:
+            model_input = fit(load())
+            answers = [predict_probabilities(self._model(c), torch.from_numpy(model_input[None]), c.spec.mean,
+                                             c.spec.std).numpy()[0] for c in checkpoints]
+            return Classified(model_input, answers)
+
+        self._lane.submit(key, work, on_done, on_failed)
+
     def _model(self, checkpoint: Checkpoint) -> nn.Module:
-        if self._cached is None or self._cached[0] is not checkpoint:
-            self._cached = (checkpoint, checkpoint.build_model("cpu").eval())
-        return self._cached[1]
+        """The checkpoint's model, built once and kept while it is among the last few asked for."""
+        for index, (known, model) in enumerate(self._cached):
+            if known is checkpoint:
+                self._cached.append(self._cached.pop(index))
+                return model
+        model = checkpoint.build_model("cpu").eval()
+        self._cached = [*self._cached[-(MODELS_KEPT - 1):], (checkpoint, model)]
+        return model
+
+
+@dataclass(frozen=True)
+class Classified:
+    """One picture as the models saw it, and each model's probabilities, in the order asked."""
+
+    model_input: np.ndarray  # (28, 28) uint8
+    probabilities: list[np.ndarray]  # (10,) float32 per model

@@ -48,7 +48,8 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("pause", "&Run", "&Pause", "F6"),
     ActionInfo("stop", "&Run", "&Stop", "Shift+F5"),
     ActionInfo("revert", "&Run", "&Revert to the best epoch", separator_before=True),
-    ActionInfo("reset_layout", "&View", "&Reset layout"),
+    ActionInfo("present", "&View", "&Present…", "F11"),
+    ActionInfo("reset_layout", "&View", "&Reset layout", separator_before=True),
     ActionInfo("about", "&Help", "&About"),
 )
 MENUS = ("&File", "&Edit", "&Run", "&View", "&Help")
@@ -102,7 +103,7 @@ class MenuActions:
         for key in ("open", "choose_data", "follow"):
             self.actions[key].setEnabled(idle)
         self.recent_menu.setEnabled(idle and not self.recent_menu.isEmpty())
-        for key in ("save", "save_as"):
+        for key in ("save", "save_as", "present"):
             self.actions[key].setEnabled(has_model)
 
 

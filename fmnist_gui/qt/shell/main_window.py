@@ -31,9 +31,11 @@ from fmnist_gui.qt.controllers.exports import ExportsController
 from fmnist_gui.qt.controllers.files import FilesController
 from fmnist_gui.qt.controllers.follow import FollowController
 from fmnist_gui.qt.common.icons import app_icon
+from fmnist_gui.qt.background.camera import open_camera
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.controllers.inside import InsideController, InsideViews
 from fmnist_gui.qt.controllers.lr_finder import LRFinderController
+from fmnist_gui.qt.controllers.presenter import PresenterController, LabelledImages
 from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.controllers.runs import RunsController
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self.predictions = Predictions(CLASS_NAMES, self)
         self.document = ModelDocument(self.settings, self)
         self.dynamics_model = DynamicsModel(self)
+        self.camera = open_camera(self.work)  # None without the optional camera extra
         # Views
         self.controls = ControlsPanel(available_devices())
         self.plots = TrainingPlots()
@@ -124,7 +127,7 @@ class MainWindow(QMainWindow):
             "choose_data": lambda: self.data_source.choose_folder(self), "quit": self.close,
             "open_picture": self._on_open_picture, "paste_picture": self.analysis.paste_picture,
             **{key: button.click for key, button in self.controls.run_buttons().items()},
-            "reset_layout": self.reset_layout, "about": lambda: show_about(self),
+            "reset_layout": self.reset_layout, "about": lambda: show_about(self), "present": self.present,
             "follow": lambda: self.following.choose(self, self.runs.runs_dir), "stop_following": self.following.stop,
             **self.exports.handlers(),
         }, self.docks, self.files.open_path)
@@ -181,6 +184,23 @@ class MainWindow(QMainWindow):
     def loaded_data(self) -> FashionMNIST | None:
         """The data set once loaded, else None."""
         return self.data_source.data
+
+    def present(self) -> PresenterController | None:
+        """View → Present: the model on screen (and the one compared with it), full screen on this window's screen."""
+        checkpoint = self.session.checkpoint() if self.session.active else self.document.checkpoint
+        if checkpoint is None:
+            self.reporter.error("Nothing to present", "Train a model or open a checkpoint first.")
+            return None
+        test = self.predictions.test
+        names = [f"{Path(self.document.path).name} ({checkpoint.config.model})" if self.document.path
+                 else checkpoint.config.model]
+        presenter = PresenterController(
+            models=[checkpoint], names=names, inference=self.inference,
+            test=None if test is None else LabelledImages(test.images, test.labels), class_names=self.predictions.class_names,
+            camera=self.camera, last_folder=self.settings.last_folder, parent=self)
+        presenter.left.connect(presenter.deleteLater)
+        presenter.present(self.screen())
+        return presenter
 
     def reset_layout(self) -> None:
         """Every dock back where it started, shown, at its first size (View → Reset layout)."""

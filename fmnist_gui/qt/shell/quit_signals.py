@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSocketNotifier, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, Signal, SignalInstance
 
 from fmnist_gui.safe_text import say
 
@@ -58,7 +58,7 @@ class SignalWatcher(QObject):
 class EndOnSignals(QObject):
     """What the window does when told to quit by a signal; see the module's docstring."""
 
-    def __init__(self, run_active: Callable[[], bool], stop_run: Callable[[], None], run_ended: Signal,
+    def __init__(self, run_active: Callable[[], bool], stop_run: Callable[[], None], run_ended: SignalInstance,
                  keep_model: Callable[[], str | None], note: Callable[[str], None], quit: Callable[[int], None],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
