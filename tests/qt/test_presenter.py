@@ -124,7 +124,7 @@ def test_m_shows_only_the_mistakes_of_one_model_or_the_disagreements_of_two(qtbo
         index = shown_index(controller)
         assert answers[0][index] != answers[1][index]
         QTest.keyClick(controller.view, Qt.Key.Key_Right)
-    assert "only mistakes" in controller.view.input_caption.text()
+    assert "(they disagree)" in controller.view.input_caption.text() and "M disagreements only" in controller.view.legend.text()
 
 
 def test_a_drawing_is_answered_by_both_models_and_shown_as_the_model_sees_it(qtbot, work, test_set):

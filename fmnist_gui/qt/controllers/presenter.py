@@ -51,7 +51,7 @@ class PresenterController(QObject):
         self.models, self.inference, self.test, self.camera = models, inference, test, camera
         self._last_folder = last_folder
         self.names = names
-        self.view = PresenterView(class_names)
+        self.view = PresenterView(class_names, comparing=len(models) == 2)
         self.view.set_models([ModelLabel(name, _detail(model)) for name, model in zip(names, models)])
         self._test_answers: list[np.ndarray | None] = [None] * len(models)  # each model's (N, 10) on the test set
         self._order = np.arange(0) if test is None else np.random.default_rng(0).permutation(len(test.labels))
@@ -157,7 +157,7 @@ class PresenterController(QObject):
         self._position %= len(order)
         index = int(order[self._position])
         label = int(self.test.labels[index])
-        what = " (only mistakes)" if self._mistakes_only else ""
+        what = (" (they disagree)" if len(self.models) == 2 else " (only mistakes)") if self._mistakes_only else ""
         self.view.show_test_image(self.test.images[index], label,
                                   f"Test image {index + 1:,} · {self._position + 1:,} of {len(order):,}{what} · "
                                   f"labelled {self.view.class_names[label]}")
@@ -288,7 +288,7 @@ def _detail(model: Checkpoint, answers: np.ndarray | None = None, test: Labelled
     parts = [f"epoch {model.epoch}" if model.history or model.epoch else model.origin.replace("-", " ")]
     if answers is not None and test is not None and len(test.labels):
         accuracy = 100.0 * float(np.mean(np.argmax(answers, axis=1) == test.labels))
-        parts.append(f"{accuracy:.2f}% on the {len(test.labels):,} test images")
+        parts.append(f"{accuracy:.2f}% test accuracy")
     elif model.history:
-        parts.append(f"{model.history[-1].test_accuracy:.2f}% on the test set")
+        parts.append(f"{model.history[-1].test_accuracy:.2f}% test accuracy")
     return " · ".join(parts)

@@ -53,12 +53,14 @@ class FramePanel(QWidget):
     """A picture (a camera frame, a test image, a photo) fitted into the panel; for the camera, the square
     it classifies is drawn over the frame."""
 
-    def __init__(self, placeholder: str, guide: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, placeholder: str, guide: bool = False, caption: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
         self._placeholder = placeholder
         self._guide = guide
         self._note = ""
+        self.caption = caption  # painted right under the picture, wherever its size puts it
+        self.caption_px = 14
         self.theme: Theme = DARK
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(120, 120)
@@ -84,10 +86,18 @@ class FramePanel(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, getattr(self, "_smooth", False))
-        scale = min(self.width() / self._image.width(), self.height() / self._image.height())
+        below = 2.6 * self.caption_px if self.caption else 0.0
+        scale = min(self.width() / self._image.width(), (self.height() - below) / self._image.height())
         width, height = self._image.width() * scale, self._image.height() * scale
-        target = QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+        target = QRectF((self.width() - width) / 2, (self.height() - below - height) / 2, width, height)
         painter.drawImage(target, self._image)
+        if self.caption:
+            font = QFont(self.font())
+            font.setPixelSize(self.caption_px)
+            painter.setFont(font)
+            painter.setPen(self.theme.faint)
+            painter.drawText(QRectF(0, target.bottom() + 4, self.width(), below), Qt.AlignmentFlag.AlignHCenter
+                             | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, self.caption)
         if self._guide:
             side = min(width, height) * CAMERA_SQUARE
             square = QRectF(target.center().x() - side / 2, target.center().y() - side / 2, side, side)
@@ -119,9 +129,10 @@ class PresenterView(QWidget):
     freeze_toggled = Signal(bool)  # the camera's frame holds still
     camera_chosen = Signal(int)  # an index into the cameras offered
 
-    def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, class_names: tuple[str, ...], comparing: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.class_names = class_names
+        self.comparing = comparing  # two models: M keeps the images they disagree on
         self.setWindowTitle("Fashion-MNIST trainer — presenting")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
@@ -159,10 +170,7 @@ class PresenterView(QWidget):
         self.input_caption = QLabel()
         self.input_caption.setWordWrap(True)
         self.input_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.seen = FramePanel("")
-        self.seen_caption = QLabel("What the model sees (28×28)")
-        self.seen_caption.setWordWrap(True)
-        self.seen_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.seen = FramePanel("", caption="What the model sees (28×28)")
         self.bars = PresenterBars(class_names)
         self.verdict = QLabel()
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
@@ -188,14 +196,9 @@ class PresenterView(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.inputs, 1)
         left.addWidget(self.input_caption)
-        middle = QVBoxLayout()
-        middle.addStretch(1)
-        middle.addWidget(self.seen, 3)
-        middle.addWidget(self.seen_caption)
-        middle.addStretch(1)
         row = QHBoxLayout()
         row.addLayout(left, 5)
-        row.addLayout(middle, 2)
+        row.addWidget(self.seen, 2)
         row.addWidget(self.bars, 6)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -309,11 +312,13 @@ class PresenterView(QWidget):
 
     def _show_legend(self) -> None:
         extra = []
+        which = "disagreements" if self.comparing else "mistakes"
         if self.mode == "test":
             extra += ["playing"] if self.playing else []
-            extra += ["mistakes only"] if self.mistakes_only else []
+            extra += [f"{which} only"] if self.mistakes_only else []
         state = f" ({', '.join(extra)})" if extra else ""
-        self.legend.setText(f"{LEGENDS[self.mode]}{state}  ·  {COMMON_LEGEND}")
+        legend = LEGENDS[self.mode].replace("M mistakes only", f"M {which} only")
+        self.legend.setText(f"{legend}{state}  ·  {COMMON_LEGEND}")
         self.legend.setVisible(self._legend_shown)
 
     def _show_verdict(self) -> None:
@@ -354,8 +359,7 @@ class PresenterView(QWidget):
         sizes = text_sizes(max(self.height(), 400))
         self.bars.set_style(self.theme, sizes["names"])
         for label, key in ((self.header, "header"), (self.modes, "header"), (self.verdict, "verdict"),
-                           (self.legend, "legend"), (self.input_caption, "legend"), (self.seen_caption, "legend"),
-                           (self.message, "header")):
+                           (self.legend, "legend"), (self.input_caption, "header"), (self.message, "header")):
             font = QFont(label.font())
             font.setPixelSize(sizes[key])
             label.setFont(font)
@@ -363,8 +367,8 @@ class PresenterView(QWidget):
         colour = f"color: {self.theme.text.name()};"
         for label in (self.header, self.modes, self.verdict, self.input_caption):
             label.setStyleSheet(colour)
-        for label in (self.legend, self.seen_caption):
-            label.setStyleSheet(f"color: {self.theme.faint.name()};")
+        self.legend.setStyleSheet(f"color: {self.theme.faint.name()};")
+        self.seen.caption_px = sizes["legend"]
         self.message.setStyleSheet(f"color: {self.theme.wrong.name()}; font-weight: bold;")
         self._show_header()
         self._show_modes()

@@ -127,7 +127,9 @@ class PresenterBars(QWidget):
         name_font, value_font = QFont(self.font()), QFont(self.font())
         name_font.setPixelSize(self.font_px)
         value_font.setPixelSize(max(12, round(self.font_px * 0.8)))
-        names = QFontMetricsF(name_font)
+        bold_font = QFont(name_font)
+        bold_font.setBold(True)  # a predicted or true class is drawn bold: leave room for it
+        names = QFontMetricsF(bold_font)
         name_width = max(names.horizontalAdvance(n) for n in self.class_names) + self.font_px * 0.8
         value_width = QFontMetricsF(value_font).horizontalAdvance("100.0%") + self.font_px * 0.6
         bar_left, bar_width = name_width, max(10.0, self.width() - name_width - value_width)
