@@ -35,6 +35,7 @@ COMMANDS_TABLE: dict[str, CommandInfo] = {
     "runs": CommandInfo("fmnist_gui.cli.runs", "list the recorded runs, or write their metrics as CSV"),
     "datamap": CommandInfo("fmnist_gui.cli.datamap", "a run's training images whose labels look wrong, from its training dynamics"),
     "evaluate": CommandInfo("fmnist_gui.cli.evaluate", "test loss and accuracy of a checkpoint"),
+    "compare": CommandInfo("fmnist_gui.cli.compare", "two checkpoints on the test set: which is better, and is the difference real?"),
     "predict": CommandInfo("fmnist_gui.cli.predict", "the top 3 classes for image files"),
     "devices": CommandInfo("fmnist_gui.cli.devices", "the devices torch can use here"),
     "data": CommandInfo("fmnist_gui.cli.data", "where Fashion-MNIST is found, after checking it"),
