@@ -36,6 +36,7 @@ COMMANDS_TABLE: dict[str, CommandInfo] = {
     "datamap": CommandInfo("fmnist_gui.cli.datamap", "a run's training images whose labels look wrong, from its training dynamics"),
     "present": CommandInfo("fmnist_gui.cli.present", "demo a saved model (or two side by side) full screen, to a room"),
     "evaluate": CommandInfo("fmnist_gui.cli.evaluate", "test loss and accuracy of a checkpoint"),
+    "compare": CommandInfo("fmnist_gui.cli.compare", "two checkpoints on the test set: which is better, and is the difference real?"),
     "predict": CommandInfo("fmnist_gui.cli.predict", "the top 3 classes for image files"),
     "devices": CommandInfo("fmnist_gui.cli.devices", "the devices torch can use here"),
     "data": CommandInfo("fmnist_gui.cli.data", "where Fashion-MNIST is found, after checking it"),

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from fmnist_gui.cli.options import FOLDER, complete_as, json_output, positive, runs_folder
+from fmnist_gui.cli.table import print_table
 from fmnist_gui.names import JSON_SCHEMA
 
 PARENTS = (json_output("print one JSON object"), runs_folder("the runs folder"))
@@ -49,7 +50,5 @@ def run(args: argparse.Namespace) -> int:
     rows = [("INDEX", "GIVEN", "PREDICTED", "CONFIDENCE", "VARIABILITY", "FORGOTTEN")]
     rows += [(str(s.index), CLASS_NAMES[s.given], CLASS_NAMES[s.predicted], f"{s.confidence:.3f}", f"{s.variability:.3f}",
               str(s.forgetting)) for s in suspects]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print_table(rows)
     return 0

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fmnist_gui.cli.options import FOLDER, add_json, complete_as, runs_folder
 from fmnist_gui.cli.status import UsageError, say_error
+from fmnist_gui.cli.table import print_table
 
 if TYPE_CHECKING:
     from fmnist_gui.runs import RunInfo
@@ -113,9 +114,7 @@ def _print_runs(runs: list[RunInfo], runs_dir: Path) -> None:
         rows.append((_clip(run.name, 32), run.created[:16].replace("T", " "), run.model or "?", run.optimizer or "?",
                      "?" if math.isnan(run.lr) else f"{run.lr:g}", f"{run.epochs_done}/{run.epochs_asked}", best,
                      format_duration(run.duration), status))  # status last: a damaged run's reason is long
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    print_table(rows)
 
 
 def _clip(text: str, width: int) -> str:
