@@ -161,6 +161,16 @@ class InferenceWorker:
 
         self._lane.submit(key, work, on_done, on_failed)
 
+    def probabilities(self, checkpoint: Checkpoint, images: np.ndarray) -> np.ndarray:
+        """For a job on the inference lane: (N, 10) float32 probabilities of uint8 images."""
+        model = self.model(checkpoint)
+        return predict_probabilities(model, torch.from_numpy(images), checkpoint.spec.mean, checkpoint.spec.std).numpy()
+
+    def model(self, checkpoint: Checkpoint) -> nn.Module:
+        """For a job on the inference lane: the checkpoint's model, built once and kept while it is among the last
+        few asked for (only that lane's thread may touch the cache)."""
+        return self._model(checkpoint)
+
     def _model(self, checkpoint: Checkpoint) -> nn.Module:
         """The checkpoint's model, built once and kept while it is among the last few asked for."""
         for index, (known, model) in enumerate(self._cached):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -17,8 +18,11 @@ from fmnist_gui.qt.views.timeline import EpochTimeline
 
 class EpochsController(QObject):
     def __init__(self, *, timeline: EpochTimeline, document: ModelDocument, analysis: AnalysisController,
-                 inference: InferenceWorker, reporter: Reporter, parent: QObject | None = None) -> None:
+                 inference: InferenceWorker, reporter: Reporter, compare_with: Callable[[Checkpoint | None, str], None],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._compare = compare_with  # another epoch as the second model of every comparing view
+        self._comparing = False  # whether the second model is one of this run's epochs
         self.timeline, self.document, self.analysis, self.inference, self.reporter = timeline, document, analysis, inference, reporter
         self._saved: dict[int, Path] = {}
         self._folder: Path | None = None
@@ -30,14 +34,14 @@ class EpochsController(QObject):
         folder = self.document.run_folder
         if folder is None:
             self._saved, self._folder = {}, None
-            self.analysis.set_comparison(None)
+            self._stop_comparing()
             self.timeline.set_epochs([])
             return
         checkpoint = self.document.checkpoint
         shown = checkpoint.epoch if checkpoint is not None else None
         if folder != self._folder:  # another run: a comparison with one of the last run's epochs means nothing
             self._folder = folder
-            self.analysis.set_comparison(None)
+            self._stop_comparing()
 
         def listed(found: tuple[list[tuple[int, Path]], str]) -> None:
             self._saved = dict(found[0])
@@ -60,10 +64,16 @@ class EpochsController(QObject):
 
     def _compare_with(self, epoch: int) -> None:
         if not epoch:
-            self.analysis.set_comparison(None)
+            self._stop_comparing()
             return
 
         def compare(checkpoint: Checkpoint) -> None:
-            self.analysis.set_comparison(checkpoint, f"Epoch {epoch}")
+            self._comparing = True
+            self._compare(checkpoint, f"Epoch {epoch}")
 
         self._load(epoch, compare)
+
+    def _stop_comparing(self) -> None:
+        if self._comparing:
+            self._comparing = False
+            self._compare(None, "")

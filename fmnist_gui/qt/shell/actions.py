@@ -30,6 +30,8 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("open", "&File", "&Open checkpoint…", QKeySequence.StandardKey.Open),
     ActionInfo("save", "&File", "&Save checkpoint", QKeySequence.StandardKey.Save),
     ActionInfo("save_as", "&File", "Save checkpoint &as…", QKeySequence.StandardKey.SaveAs),
+    ActionInfo("compare_with", "&File", "&Compare with…", "Ctrl+Shift+O", separator_before=True),
+    ActionInfo("stop_comparing", "&File", "Stop compar&ing"),
     ActionInfo("follow", "&File", "&Follow a run folder…", separator_before=True),
     ActionInfo("stop_following", "&File", "Stop follo&wing"),
     ActionInfo("export_metrics", "E&xport", "&Metrics as CSV…"),
@@ -98,8 +100,10 @@ class MenuActions:
             self.actions[key].setEnabled(button.isEnabled() and not button.isHidden())
         self.actions["pause"].setText(buttons["pause"].text().replace("…", "") or "Pause")
 
-    def update(self, idle: bool, has_model: bool) -> None:
+    def update(self, idle: bool, has_model: bool, comparing: bool = False) -> None:
         """Enable what makes sense now: files open only between runs; a model to save must exist."""
+        self.actions["compare_with"].setEnabled(has_model)
+        self.actions["stop_comparing"].setEnabled(comparing)
         for key in ("open", "choose_data", "follow"):
             self.actions[key].setEnabled(idle)
         self.recent_menu.setEnabled(idle and not self.recent_menu.isEmpty())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
-LAYOUT_VERSION = 7
+LAYOUT_VERSION = 8
 CONTROLS_WIDTH = 320  # bump when docks are added or removed: an older saved layout is then ignored
 Area = Qt.DockWidgetArea
 
@@ -37,6 +37,7 @@ DOCKS: tuple[DockInfo, ...] = (
     DockInfo("suspects", "Suspects", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("forgetting", "Forgetting", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("projector", "Projector", Area.RightDockWidgetArea, tab_with="curves"),
+    DockInfo("compare", "Compare", Area.RightDockWidgetArea, tab_with="curves"),
     DockInfo("inspector", "Inspect", Area.RightDockWidgetArea, tab_with="samples"),
     DockInfo("own_image", "Your image", Area.RightDockWidgetArea, tab_with="samples"),
     DockInfo("draw", "Draw", Area.RightDockWidgetArea, tab_with="samples"),

@@ -34,6 +34,7 @@ from fmnist_gui.qt.common.icons import app_icon
 from fmnist_gui.qt.background.camera import open_camera
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.controllers.inside import InsideController, InsideViews
+from fmnist_gui.qt.controllers.compare import CompareController
 from fmnist_gui.qt.controllers.lr_finder import LRFinderController
 from fmnist_gui.qt.controllers.presenter import PresenterController, LabelledImages
 from fmnist_gui.qt.state.predictions import Predictions
@@ -44,6 +45,8 @@ from fmnist_gui.qt.background.session import TrainingSession
 from fmnist_gui.qt.state.settings import Settings
 from fmnist_gui.qt.background.tasks import BackgroundWork
 from fmnist_gui.qt.controllers.training import TrainingController
+from fmnist_gui.qt.state.comparison import ComparisonState
+from fmnist_gui.qt.views.compare import CompareView
 from fmnist_gui.qt.views.controls import ControlsPanel
 from fmnist_gui.qt.views.data_map import DataMapView
 from fmnist_gui.qt.views.log_pane import LogPane
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
         self.predictions = Predictions(CLASS_NAMES, self)
         self.document = ModelDocument(self.settings, self)
         self.dynamics_model = DynamicsModel(self)
+        self.comparison = ComparisonState(self)
         self.camera = open_camera(self.work)  # None without the optional camera extra
         # Views
         self.controls = ControlsPanel(available_devices())
@@ -75,12 +79,13 @@ class MainWindow(QMainWindow):
         self.data_banner = missing_data_banner()
         self.views = AnalysisViews(self.predictions)
         self.runs_view, self.timeline = RunsView(), EpochTimeline()
+        self.compare_view = CompareView(self.predictions.class_names)
         self.data_map = DataMapView(self.predictions, self.dynamics_model)
         self.dynamics_views = DynamicsViews(self.predictions.class_names)
         self.inside_views = InsideViews(self.predictions)
         self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
                                         "log": self.log, "runs": self.runs_view, "timeline": self.timeline,
-                                        "data_map": self.data_map, **vars(self.views), **vars(self.dynamics_views),
+                                        "data_map": self.data_map, "compare": self.compare_view, **vars(self.views), **vars(self.dynamics_views),
                                         **vars(self.inside_views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
@@ -115,9 +120,13 @@ class MainWindow(QMainWindow):
         self.inside = InsideController(
             views=self.inside_views, predictions=self.predictions, inference=self.inference, analysis=self.analysis,
             reporter=self.reporter, session=self.session, parent=self)
+        self.compare = CompareController(
+            view=self.compare_view, state=self.comparison, predictions=self.predictions, document=self.document,
+            analysis=self.analysis, inference=self.inference, reporter=self.reporter, settings=self.settings,
+            dynamics=self.dynamics_model, open_path=self.files.open_path, window=self)
         self.epochs = EpochsController(
             timeline=self.timeline, document=self.document, analysis=self.analysis, inference=self.inference,
-            reporter=self.reporter, parent=self)
+            reporter=self.reporter, compare_with=self.compare.compare_with, parent=self)
         self.exports = ExportsController(
             document=self.document, predictions=self.predictions, inference=self.inference, settings=self.settings,
             reporter=self.reporter, widgets={"curves": self.plots, "confusion": self.views.confusion},
@@ -128,6 +137,7 @@ class MainWindow(QMainWindow):
             "open_picture": self._on_open_picture, "paste_picture": self.analysis.paste_picture,
             **{key: button.click for key, button in self.controls.run_buttons().items()},
             "reset_layout": self.reset_layout, "about": lambda: show_about(self), "present": self.present,
+            "compare_with": self.compare.choose, "stop_comparing": self.compare.stop,
             "follow": lambda: self.following.choose(self, self.runs.runs_dir), "stop_following": self.following.stop,
             **self.exports.handlers(),
         }, self.docks, self.files.open_path)
@@ -154,6 +164,8 @@ class MainWindow(QMainWindow):
         self.session.run_started.connect(lambda run: raise_dock(self.docks, "curves"))  # what a new run is about
         self.controls.buttons_changed.connect(lambda: self.menus.follow_buttons(self.controls.run_buttons()))
         self.runs_view.shown_changed.connect(self.runs.set_shown)
+        self.runs_view.compare_requested.connect(self.compare.compare_runs)
+        self.comparison.other_changed.connect(self._on_comparison_changed)
         self.training.run_recorded.connect(self.runs.refresh)
         self.session.run_started.connect(lambda run: self.following.stop())
 
@@ -194,8 +206,12 @@ class MainWindow(QMainWindow):
         test = self.predictions.test
         names = [f"{Path(self.document.path).name} ({checkpoint.config.model})" if self.document.path
                  else checkpoint.config.model]
+        models = [checkpoint]
+        if self.comparison.other is not None:
+            models.append(self.comparison.other)
+            names.append(self.comparison.other_name)
         presenter = PresenterController(
-            models=[checkpoint], names=names, inference=self.inference,
+            models=models, names=names, inference=self.inference,
             test=None if test is None else LabelledImages(test.images, test.labels), class_names=self.predictions.class_names,
             camera=self.camera, last_folder=self.settings.last_folder, parent=self)
         presenter.left.connect(presenter.deleteLater)
@@ -221,7 +237,13 @@ class MainWindow(QMainWindow):
 
     def _on_state_shown_changed(self) -> None:
         self.setWindowTitle(self.document.title(paused=self.session.state is RunState.PAUSED))
-        self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active)
+        self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active,
+                          comparing=self.comparison.other is not None)
+
+    def _on_comparison_changed(self) -> None:
+        self._on_state_shown_changed()
+        if self.comparison.other is not None:
+            self.raise_dock("compare")
 
     def _on_open_picture(self) -> None:
         path = dialogs.open_image_path(self, self.settings.last_folder())

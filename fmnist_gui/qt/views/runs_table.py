@@ -95,6 +95,7 @@ class RunsView(QWidget):
     rename_requested = Signal(Path)
     note_requested = Signal(Path)
     trash_requested = Signal(list)  # list[Path]
+    compare_requested = Signal(Path, Path)  # two runs' folders: the first opens, the second is compared with it
     undo_requested = Signal()
     grouping_changed = Signal(bool)
     shown_changed = Signal(bool)  # the dock became visible or hidden
@@ -125,6 +126,8 @@ class RunsView(QWidget):
         self.group.setToolTip("Runs that differ only in their seed are drawn as one mean curve with a band")
         self.caption = QLabel()
         self.open_button = QPushButton("Open")
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Open the first of two selected runs and compare the second's model with it")
         self.rename_button = QPushButton("Rename…")
         self.note_button = QPushButton("Note…")
         self.trash_button = QPushButton("Move to trash")
@@ -134,7 +137,8 @@ class RunsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.group)
-        for button in (self.open_button, self.rename_button, self.note_button, self.trash_button, self.undo_button):
+        for button in (self.open_button, self.compare_button, self.rename_button, self.note_button, self.trash_button,
+                       self.undo_button):
             top.addWidget(button)
         top.addWidget(self.caption)
         layout = QVBoxLayout(self)
@@ -148,6 +152,7 @@ class RunsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.doubleClicked.connect(lambda index: self.open_requested.emit(self._folder(index)))
         self.open_button.clicked.connect(lambda: self._emit_one(self.open_requested))
+        self.compare_button.clicked.connect(self._on_compare_clicked)
         self.rename_button.clicked.connect(lambda: self._emit_one(self.rename_requested))
         self.note_button.clicked.connect(lambda: self._emit_one(self.note_requested))
         self.trash_button.clicked.connect(self._on_trash_clicked)
@@ -191,6 +196,11 @@ class RunsView(QWidget):
         if len(chosen) == 1:
             signal.emit(chosen[0])
 
+    def _on_compare_clicked(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 2:
+            self.compare_requested.emit(chosen[0], chosen[1])
+
     def _on_trash_clicked(self) -> None:
         chosen = self.selected()
         if chosen:
@@ -205,3 +215,4 @@ class RunsView(QWidget):
         for button in (self.open_button, self.rename_button, self.note_button):
             button.setEnabled(count == 1)
         self.trash_button.setEnabled(count > 0)
+        self.compare_button.setEnabled(count == 2)
