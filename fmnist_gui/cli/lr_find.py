@@ -37,15 +37,18 @@ def run(args: argparse.Namespace) -> int:
     resolve_device(config.device)
     data = load_fashion_mnist(args.data_dir)
     result = find_learning_rate(config, data)
+    advised = result.advice(config.schedule)
     if args.json:
         print(json.dumps({"schema": JSON_SCHEMA, "model": config.model, "optimizer": config.optimizer,
                           "batch_size": config.batch_size, "weight_decay": config.weight_decay,
                           "momentum": config.momentum, "seed": config.seed, "device": config.device,
-                          "suggestion": result.suggestion, "message": result.message, "exploded": result.exploded,
+                          "suggestion": result.suggestion, "rules": result.rules, "schedule": config.schedule,
+                          "advised": advised[0] if advised else None, "advice": advised[1] if advised else None,
+                          "message": result.message, "exploded": result.exploded,
                           "seconds": result.seconds, "lrs": _finite_or_null(result.lrs),
                           "losses": _finite_or_null(result.losses), "smoothed": _finite_or_null(result.smoothed)}))
     else:
-        _print_finder(config, result)
+        _print_finder(config, result, advised)
     if result.suggestion is None:
         say_error(result.message)
         return EXIT_FAILURE
@@ -56,8 +59,8 @@ def _finite_or_null(values: Iterable[float]) -> list[float | None]:
     return [float(v) if math.isfinite(v) else None for v in values]
 
 
-def _print_finder(config: TrainConfig, result: FinderResult) -> None:
-    """One row per decade of the rates tried, the suggestion's row marked, then the verdict."""
+def _print_finder(config: TrainConfig, result: FinderResult, advised: tuple[str, str] | None) -> None:
+    """One row per decade of the rates tried, each rule's row marked, then the verdict and the advice."""
     import numpy as np
 
     print(f"Learning-rate finder: {config.model}, {config.optimizer}, batch {config.batch_size}, "
@@ -66,10 +69,15 @@ def _print_finder(config: TrainConfig, result: FinderResult) -> None:
     if len(result.lrs):
         logs = np.log10(result.lrs)
         rows = {int(np.argmin(np.abs(logs - decade))) for decade in range(math.ceil(logs[0]), math.floor(logs[-1]) + 1)}
-        suggested = None if result.suggestion is None else int(np.argmin(np.abs(result.lrs - result.suggestion)))
+        marked: dict[int, list[str]] = {}
+        for rule, rate in result.rules.items():
+            marked.setdefault(int(np.argmin(np.abs(result.lrs - rate))), []).append(rule)
         print(f"  {'rate':>9}  {'loss':>9}  {'smoothed':>9}")
-        for row in sorted(rows | ({suggested} if suggested is not None else set())):
-            mark = "  <- suggested" if row == suggested else ""
+        for row in sorted(rows | set(marked)):
+            mark = f"  <- {', '.join(marked[row])}" if row in marked else ""
             print(f"  {result.lrs[row]:9.2e}  {result.losses[row]:9.4f}  {result.smoothed[row]:9.4f}{mark}")
     if result.suggestion is not None:
         print(result.message)
+        print("Rules: " + "; ".join(f"{rule} {rate:.2g}" for rule, rate in result.rules.items()) + ".")
+    if advised is not None:
+        print(f"Advised: {advised[0]}, {result.rules[advised[0]]:.2g}. {advised[1]}")

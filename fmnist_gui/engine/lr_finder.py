@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -55,6 +55,10 @@ class FinderOptions:
             raise UserFacingError(f"The finder needs at least {SKIP_START + SKIP_END + MIN_POINTS} batches, not {self.steps}.")
 
 
+STEEPEST, VALLEY, MINIMUM = "steepest descent", "valley", "minimum / 10"
+PEAK_SCHEDULES = ("one-cycle", "cosine")  # their rate is a peak: the rules that suit one
+
+
 @dataclass(frozen=True)
 class FinderResult:
     """What the finder saw: one point per batch trained, and its suggestion (None when it has none)."""
@@ -62,11 +66,16 @@ class FinderResult:
     lrs: np.ndarray  # float64, the rate of each batch
     losses: np.ndarray  # float64, that batch's loss (NaN or inf where it became non-finite)
     smoothed: np.ndarray  # float64, the bias-corrected moving average of the losses
-    suggestion: float | None
+    suggestion: float | None  # the steepest descent
     message: str  # one sentence or two for people: what happened, what is suggested or why nothing is
     stopped: bool  # ended by a stop request before the search was over
     exploded: bool  # ended early because the loss exploded (the usual end)
     seconds: float
+    rules: dict[str, float] = field(default_factory=dict)  # every rule's rate: steepest descent, valley, minimum / 10
+
+    def advice(self, schedule: str) -> tuple[str, str] | None:
+        """The rule to use for a run with `schedule`, and one line saying why; None without suggestions."""
+        return advice(self.rules, schedule)
 
 
 class LossTracker:
@@ -123,6 +132,67 @@ def steepest_descent(lrs: np.ndarray, smoothed: np.ndarray, skip_start: int = SK
     slopes = np.gradient(losses, np.log10(rates))
     steepest = int(np.argmin(slopes))
     return float(rates[steepest]) if slopes[steepest] < 0 else None
+
+
+def valley(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
+    """fastai's "valley": the rate two thirds of the way into the longest stretch of falling loss.
+
+    The longest decreasing subsequence of the smoothed loss marks where training helps; a peak
+    rate (one-cycle, cosine) can sit well into it, past the point where the fall is steepest.
+    """
+    losses = np.asarray(smoothed, dtype=np.float64)
+    count = len(losses)
+    if count < MIN_POINTS or not np.all(np.isfinite(losses[: max(1, count - SKIP_END)])):
+        losses = losses[np.isfinite(losses)]
+        count = len(losses)
+        if count < MIN_POINTS:
+            return None
+    lengths = np.ones(count, dtype=np.int64)
+    best_start = best_end = 0
+    for i in range(1, count):
+        earlier = losses[:i] > losses[i]
+        if earlier.any():
+            lengths[i] = int(lengths[:i][earlier].max()) + 1
+        if lengths[i] > lengths[best_end]:
+            best_end = i
+            best_start = best_end - int(lengths[best_end])
+    third = (best_end - best_start) / 3
+    index = best_start + int(third) + int(third / 2)
+    return float(np.asarray(lrs)[min(max(index, 0), count - 1)])
+
+
+def minimum_tenth(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
+    """fastai's "minimum": a tenth of the rate where the smoothed loss is lowest (one decade back from the edge)."""
+    losses = np.asarray(smoothed, dtype=np.float64)
+    finite = np.isfinite(losses)
+    if finite.sum() < MIN_POINTS:
+        return None
+    return float(np.asarray(lrs)[np.flatnonzero(finite)[np.argmin(losses[finite])]] / 10)
+
+
+def suggestion_rules(lrs: np.ndarray, smoothed: np.ndarray) -> dict[str, float]:
+    """Every rule's suggestion that exists, by name."""
+    found = {STEEPEST: steepest_descent(lrs, smoothed), VALLEY: valley(lrs, smoothed), MINIMUM: minimum_tenth(lrs, smoothed)}
+    return {name: rate for name, rate in found.items() if rate is not None}
+
+
+# Which rule trains better in each kind of schedule: measured on the presets (README, "Learning-rate finder").
+ADVICE = {
+    "peak": (VALLEY, "For a {schedule} schedule the rate is a peak reached once: the valley rule, further along the "
+                     "falling curve, trained better than the steepest descent in the presets' 3 epochs."),
+    "constant": (STEEPEST, "For a constant rate the steepest descent is the safe choice: the rate stays that high "
+                           "for the whole run."),
+}
+
+
+def advice(rules: dict[str, float], schedule: str) -> tuple[str, str] | None:
+    """The rule to use for `schedule`, and the line that says why; another rule when that one found nothing."""
+    if not rules:
+        return None
+    rule, why = ADVICE["peak"] if schedule in PEAK_SCHEDULES else ADVICE["constant"]
+    if rule not in rules:
+        rule = next(iter(rules))
+    return rule, why.format(schedule=schedule)
 
 
 def describe(lrs: np.ndarray, smoothed: np.ndarray, suggestion: float | None, exploded: bool, stopped: bool,
@@ -196,6 +266,7 @@ def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderO
         lrs=tried.copy(), losses=np.array(losses, dtype=np.float64), smoothed=points, suggestion=suggestion,
         message=describe(tried, points, suggestion, exploded, stopped, options.steps), stopped=stopped,
         exploded=exploded, seconds=time.monotonic() - started,
+        rules={} if suggestion is None else suggestion_rules(tried, points),
     )
 
 

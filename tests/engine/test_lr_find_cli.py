@@ -20,9 +20,12 @@ def test_lr_find_prints_a_row_a_decade_and_the_suggestion(synthetic_dir, capsys)
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert lines[0].startswith("Learning-rate finder: quickstart-mlp, adam, batch 50, weight decay 0, seed 0, on cpu (")
-    rows = lines[2:-1]
-    assert len(rows) >= 8 and sum(row.endswith("<- suggested") for row in rows) == 1  # 1e-7 to 1e0 at least
-    assert lines[-1].startswith("Suggested learning rate ") and captured.err == ""
+    rows = [line for line in lines[2:] if line.startswith("  ")]
+    assert len(rows) >= 8 and sum("<- " in row and "steepest descent" in row for row in rows) == 1  # 1e-7 to 1e0 at least
+    verdict, rules, advised = lines[-3:]
+    assert verdict.startswith("Suggested learning rate ") and captured.err == ""
+    assert rules.startswith("Rules: steepest descent ") and "valley" in rules and "minimum / 10" in rules
+    assert advised.startswith("Advised: steepest descent") and "constant rate" in advised  # MLP's schedule is constant
 
 
 def test_lr_find_json_is_one_object_with_every_point(synthetic_dir, capsys):

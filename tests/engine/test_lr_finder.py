@@ -116,3 +116,16 @@ def test_a_model_that_diverges_at_once_gets_no_suggestion(synthetic_data):
     result = find_learning_rate(MLP, synthetic_data, EXPLODING)
     assert result.exploded and len(result.lrs) < 20 and result.suggestion is None
     assert "diverged at once" in result.message
+
+
+def test_the_peak_rules_minimum_tenth_and_valley_on_a_hand_made_curve():
+    from fmnist_gui.engine.lr_finder import advice, minimum_tenth, valley
+
+    lrs = np.geomspace(1e-6, 1, 61)
+    losses = np.concatenate([np.full(20, 2.3) + np.linspace(0, -0.01, 20), np.linspace(2.28, 0.5, 30), np.linspace(0.6, 5, 11)])
+    assert minimum_tenth(lrs, losses) == pytest.approx(lrs[49] / 10)
+    found = valley(lrs, losses)
+    assert lrs[20] < found < lrs[49]  # inside the long fall, short of the minimum
+    assert advice({"steepest descent": 1e-3, "valley": 1e-2}, "one-cycle")[0] == "valley"
+    assert advice({"steepest descent": 1e-3, "valley": 1e-2}, "constant")[0] == "steepest descent"
+    assert advice({}, "cosine") is None

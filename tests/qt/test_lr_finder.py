@@ -13,9 +13,10 @@ ENDLESS = FinderOptions(steps=1_000_000)  # a search that only a stop ends
 EXPLODING = FinderOptions(start_lr=10.0, end_lr=1e6, steps=100)  # Adam at these rates diverges in a few batches
 
 
-def find(qtbot, window, options: FinderOptions | None = None):
-    """Fill the form with the quick values, click Find…, and wait for the search's end; its result."""
-    window.controls.set_config(QUICK)
+def find(qtbot, window, options: FinderOptions | None = None, configure: bool = True):
+    """Fill the form with the quick values (unless the test did), click Find…, and wait for the search's end; its result."""
+    if configure:
+        window.controls.set_config(QUICK)
     if options is not None:
         window.lr_finding.options = options
     with qtbot.waitSignal(window.lr_finding.search_finished, timeout=60000) as finished:
@@ -39,13 +40,29 @@ def test_the_dialog_shows_the_suggestion_and_use_this_rate_fills_the_form(make_w
     dialog = window.lr_finding.dialog
     assert dialog.isVisible() and dialog.description.text().startswith("quickstart-mlp · adam · batch 50")
     assert result.suggestion is not None and dialog.suggestion == float(f"{result.suggestion:.2g}")
-    assert dialog.line.isVisible() and dialog.line.label.format == f"suggested {dialog.suggestion:g}"
+    assert dialog.line.isVisible() and dialog.line.label.format == f"steepest descent {dialog.suggestion:g} ← advised"
+    assert dialog.current_line.isVisible() and dialog.current_line.label.format == f"your rate {QUICK.lr:g}"
+    assert "constant rate the steepest descent" in dialog.advice.text()  # the quick config's schedule is constant
     assert dialog.message.text() == result.message and dialog.message.text().startswith("Suggested learning rate")
     assert not dialog.stop_button.isEnabled() and dialog.use_button.isEnabled()
     assert window.controls.lr.value() == QUICK.lr != dialog.suggestion  # nothing changes until asked
     dialog.use_button.click()
     assert window.controls.lr.value() == dialog.suggestion and not dialog.isVisible()
     assert window.controls.config().replace(lr=QUICK.lr) == QUICK  # only the rate changed
+    qtbot.waitUntil(lambda: not window.busy)
+
+
+def test_for_a_peak_schedule_the_valley_is_advised_and_the_steepest_descent_offered_beside_it(make_window, qtbot):
+    window = make_window()
+    window.controls.set_config(QUICK.replace(schedule="one-cycle"))
+    result = find(qtbot, window, configure=False)
+    dialog = window.lr_finding.dialog
+    assert "valley" in result.rules and dialog.suggestion == float(f"{result.rules['valley']:.2g}")
+    assert dialog.use_button.text().endswith("(valley)") and "one-cycle schedule" in dialog.advice.text()
+    if dialog.other_button.isVisibleTo(dialog):
+        assert dialog.other_button.text().endswith("(steepest descent)")
+        dialog.other_button.click()
+        assert window.controls.lr.value() == float(f"{result.rules['steepest descent']:.2g}")
     qtbot.waitUntil(lambda: not window.busy)
 
 

@@ -39,6 +39,7 @@ class LRFinderController(QObject):
         self.options = FinderOptions()
         self.dialog: LRFinderDialog | None = None
         self._control: RunControl | None = None  # the running search's
+        self._schedule = "constant"  # the form's schedule when the search began: it decides the advice
         controls.find_lr_requested.connect(self.start)
 
     @property
@@ -54,7 +55,8 @@ class LRFinderController(QObject):
         control, options = RunControl(), self.options
         self._control = control
         dialog = self._dialog()
-        dialog.begin(describe(config), options.start_lr, options.end_lr)
+        dialog.begin(describe(config), options.start_lr, options.end_lr, current=config.lr)
+        self._schedule = config.schedule
         dialog.show()
         dialog.raise_()
 
@@ -87,7 +89,8 @@ class LRFinderController(QObject):
         if self.dialog is None:
             return
         self._control = None
-        self.dialog.show_result(result)
+        advised = result.advice(self._schedule)
+        self.dialog.show_result(result, *(advised if advised is not None else (None, "")))
         self._reporter.note(f"Learning-rate finder: {result.message}")
         self.search_finished.emit(result)
 

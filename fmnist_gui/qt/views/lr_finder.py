@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from fmnist_gui.engine.lr_finder import FinderResult
 
 SUGGESTION_COLOR = (198, 40, 40)
+RULE_COLORS = {"steepest descent": (198, 40, 40), "valley": (46, 125, 50), "minimum / 10": (123, 31, 162)}
+CURRENT_COLOR = (90, 90, 90)
 HEADROOM = 1.3  # the loss axis reaches this far above the first loss: the explosion leaves the top, the fall stays big
 
 
@@ -36,6 +38,7 @@ class LRFinderDialog(QDialog):
         self.setWindowTitle("Learning-rate finder")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self._suggestion: float | None = None
+        self._other: float | None = None
         pg.setConfigOptions(background="w", foreground="k")
 
         self.description = QLabel()
@@ -54,6 +57,21 @@ class LRFinderDialog(QDialog):
                                     label="", labelOpts={"position": 0.92, "color": SUGGESTION_COLOR, "fill": (255, 255, 255, 220),
                                                          "anchors": [(0, 0.5), (0, 0.5)]})
         self.plot.addItem(self.line)  # in view coordinates: its position is log10 of the rate
+        self.current_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(CURRENT_COLOR, width=1.5,
+                                                                                    style=Qt.PenStyle.DotLine),
+                                            label="", labelOpts={"position": 0.08, "color": CURRENT_COLOR,
+                                                                 "fill": (255, 255, 255, 220), "anchors": [(0, 0.5), (0, 0.5)]})
+        self.plot.addItem(self.current_line)
+        self.rule_lines: dict[str, pg.InfiniteLine] = {}
+        for rule, color in RULE_COLORS.items():
+            if rule == "steepest descent":
+                self.rule_lines[rule] = self.line
+                continue
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
+                                   label="", labelOpts={"position": 0.8 if rule == "valley" else 0.68, "color": color,
+                                                        "fill": (255, 255, 255, 220), "anchors": [(0, 0.5), (0, 0.5)]})
+            self.plot.addItem(line)
+            self.rule_lines[rule] = line
         self._live = GrowingSeries(256)
         self._latest: tuple[float, float, float] | None = None  # the last progress report not drawn yet
         # Drawn at most five times a second: painting holds the GIL, which the finder's thread needs.
@@ -71,10 +89,15 @@ class LRFinderDialog(QDialog):
         self.stop_button.setToolTip("End the search at the next batch; a part of the curve suggests no rate")
         self.use_button = QPushButton("Use this rate")
         self.use_button.setToolTip("Put the suggested rate into the form's learning-rate field (for one-cycle, its peak)")
+        self.other_button = QPushButton()  # the steepest descent when another rule is advised, or the other way round
+        self.other_button.hide()
+        self.advice = QLabel()
+        self.advice.setWordWrap(True)
         self.close_button = QPushButton("Close")
         buttons = QHBoxLayout()
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.other_button)
         buttons.addWidget(self.use_button)
         buttons.addWidget(self.close_button)
 
@@ -83,11 +106,13 @@ class LRFinderDialog(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
+        layout.addWidget(self.advice)
         layout.addLayout(buttons)
         self.resize(720, 520)
 
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.use_button.clicked.connect(self._on_use_clicked)
+        self.other_button.clicked.connect(self._on_other_clicked)
         self.close_button.clicked.connect(self.reject)
 
     @property
@@ -96,9 +121,20 @@ class LRFinderDialog(QDialog):
         return self._suggestion
 
     # What the controller tells the dialog
-    def begin(self, description: str, start_lr: float, end_lr: float) -> None:
-        """A new search of `description` (the model and optimizer values) from `start_lr` to `end_lr`."""
-        self._suggestion = None
+    def begin(self, description: str, start_lr: float, end_lr: float, current: float | None = None) -> None:
+        """A new search of `description` (the model and optimizer values) from `start_lr` to `end_lr`; the form's
+        `current` rate is marked on the curve."""
+        self._suggestion = self._other = None
+        self.other_button.hide()
+        self.advice.setText("")
+        for line in self.rule_lines.values():
+            line.hide()
+        if current is not None and current > 0:
+            self.current_line.setValue(math.log10(current))
+            self.current_line.label.setFormat(f"your rate {current:g}")
+            self.current_line.show()
+        else:
+            self.current_line.hide()
         self._live.clear()
         self._latest = None
         self._redraw_timer.start()
@@ -136,8 +172,9 @@ class LRFinderDialog(QDialog):
         self.stop_button.setEnabled(False)
         self._say("Stopping after the current batch…")
 
-    def show_result(self, result: FinderResult) -> None:
-        """The whole curve, the suggestion marked (or the reason there is none)."""
+    def show_result(self, result: FinderResult, advised: str | None = None, why: str = "") -> None:
+        """The whole curve, each rule's suggestion marked, the `advised` rule's on the main button with `why`
+        beside it (or the reason there is no suggestion)."""
         self._redraw_timer.stop()
         self._latest = None
         self.raw_curve.setData(*_finite(result.lrs, result.losses))
@@ -146,18 +183,28 @@ class LRFinderDialog(QDialog):
         self.progress.setValue(1000 if not result.stopped else self.progress.value())
         self.progress.setFormat(f"{len(result.lrs)} batches in {result.seconds:.1f} s")
         self.stop_button.setEnabled(False)
-        suggestion = result.suggestion
-        self._suggestion = None if suggestion is None else rounded_rate(suggestion)
-        if suggestion is not None:
-            at = int(np.argmin(np.abs(result.lrs - suggestion)))
+        rules = dict(result.rules) if result.suggestion is not None else {}
+        if advised is None or advised not in rules:
+            advised = next(iter(rules), None)
+        self._suggestion = None if advised is None else rounded_rate(rules[advised])
+        if advised is not None and self._suggestion is not None:
+            at = int(np.argmin(np.abs(result.lrs - rules[advised])))
             self.marker.setData([result.lrs[at]], [result.smoothed[at]])
-            self.line.setValue(math.log10(suggestion))
-            self.line.label.setFormat(f"suggested {self._suggestion:g}")
-            self.line.show()
-            self.use_button.setText(f"Use {self._suggestion:g}")
+            for rule, rate in rules.items():
+                line = self.rule_lines[rule]
+                line.setValue(math.log10(rate))
+                line.label.setFormat(f"{rule} {rounded_rate(rate):g}" + (" ← advised" if rule == advised else ""))
+                line.show()
+            self.use_button.setText(f"Use {self._suggestion:g} ({advised})")
             self.use_button.setEnabled(True)
             self.use_button.setDefault(True)
+            other = "steepest descent" if advised != "steepest descent" else "valley"
+            if other in rules and rounded_rate(rules[other]) != self._suggestion:
+                self._other = rounded_rate(rules[other])
+                self.other_button.setText(f"Use {self._other:g} ({other})")
+                self.other_button.show()
             self._say(result.message)
+            self.advice.setText(why)
         else:
             self._say(result.message, problem=not result.stopped)
             self.close_button.setDefault(True)
@@ -173,6 +220,11 @@ class LRFinderDialog(QDialog):
     def _on_stop_clicked(self) -> None:
         self.show_stopping()
         self.stop_requested.emit()
+
+    def _on_other_clicked(self) -> None:
+        if self._other is not None:
+            self.rate_chosen.emit(self._other)
+            self.accept()
 
     def _on_use_clicked(self) -> None:
         if self._suggestion is not None:
@@ -213,10 +265,13 @@ if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.lr_fin
     rates = np.geomspace(1e-7, 10, 170)
     curve = 1.2 + 1.1 / (1 + np.exp(3 * (np.log10(rates) + 3.5))) + np.exp(3 * (np.log10(rates)))
     dialog = LRFinderDialog()
-    dialog.begin("small-cnn · adamw · batch 128 · weight decay 0.0005 · on cpu", 1e-7, 10)
+    dialog.begin("small-cnn · adamw · batch 128 · weight decay 0.0005 · on cpu", 1e-7, 10, current=0.01)
     # A stand-in for the engine's FinderResult: a view never imports the engine (and torch with it).
-    dialog.show_result(SimpleNamespace(lrs=rates, losses=curve + np.random.default_rng(0).normal(0, 0.1, 170), smoothed=curve,
+    dialog.show_result(SimpleNamespace(lrs=rates, losses=curve + np.random.default_rng(0).normal(0, 0.1, 170),  # type: ignore[arg-type]
+                                       smoothed=curve,
                                        suggestion=3e-4, message="Suggested learning rate 0.0003 (a preview).",
-                                       stopped=False, seconds=5.0))  # type: ignore[arg-type]
+                                       stopped=False, seconds=5.0, rules={"steepest descent": 3e-4, "valley": 3e-3,
+                                                                          "minimum / 10": 2e-2}),
+                        "valley", "For a one-cycle schedule the rate is a peak reached once: …")
     dialog.show()
     sys.exit(app.exec())
