@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -33,6 +33,9 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     augment: bool = False
+    # The preset the values started from ("" for none): kept in checkpoints and run folders so that a run can
+    # be named after it ("default, 2 epochs"); not a hyperparameter, so two configs that differ only here are equal.
+    preset: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         checks = [
@@ -46,6 +49,8 @@ class TrainConfig:
             (_finite(self.weight_decay) and 0 <= self.weight_decay <= 1, f"Weight decay must be from 0 to 1, not {self.weight_decay}."),
             (_whole(self.seed) and 0 <= self.seed <= MAX_SEED, f"The seed must be a whole number from 0 to {MAX_SEED}, not {self.seed}."),
             (isinstance(self.augment, bool), f"Augmentation is on or off, not {self.augment!r}."),
+            (isinstance(self.preset, str) and len(self.preset) <= 40 and self.preset.isprintable(),
+             f"A preset's name is a short line of text, not {self.preset!r}."),
         ]
         for ok, message in checks:
             if not ok:
@@ -130,9 +135,25 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
 
 
 def preset(name: str) -> TrainConfig:
-    """The preset's config; the GPU preset takes the first GPU this machine has."""
+    """The preset's config (naming it as its origin); the GPU preset takes the first GPU this machine has."""
     try:
-        config = PRESETS[name][1]
+        config = PRESETS[name][1].replace(preset=name)
     except KeyError:
         raise ConfigError(f"Unknown preset '{name}'; choose one of: {', '.join(PRESETS)}.") from None
     return config.replace(device=best_device()) if name == "gpu" else config
+
+
+def preset_label(config: TrainConfig) -> tuple[str | None, str]:
+    """The preset `config` holds and how to say it: ("default", "default") for its very values,
+    ("default", "default, 2 epochs") when only the length differs, (None, "custom") otherwise. The preset
+    the config started from is tried first; the device never counts (the GPU preset runs anywhere)."""
+    names = sorted(PRESETS, key=lambda name: name != config.preset)
+    for name in names:
+        base = PRESETS[name][1].replace(device=config.device)
+        if config == base:
+            return name, name
+    for name in names:
+        base = PRESETS[name][1].replace(device=config.device)
+        if config.replace(epochs=base.epochs) == base:
+            return name, f"{name}, {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+    return None, "custom"

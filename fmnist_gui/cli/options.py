@@ -111,7 +111,8 @@ def whole_run_config() -> argparse.ArgumentParser:
 
 def config_from(args: argparse.Namespace, base: TrainConfig) -> TrainConfig:
     """The preset's (or resumed checkpoint's) config with every option given on the line applied."""
-    overrides = {name: getattr(args, name) for name in base.to_dict() if getattr(args, name, None) is not None}
+    overrides = {name: getattr(args, name) for name in base.to_dict()
+                 if name != "preset" and getattr(args, name, None) is not None}  # --preset chose the base
     return base.replace(**overrides)
 
 

@@ -365,3 +365,14 @@ def test_present_checks_every_file_before_a_window_opens(tmp_path, capsys):
     assert "bad.pt" in one_error_line(capsys)
     assert run("present", "a.pt", "b.pt", "c.pt") == EXIT_USAGE
     assert "one model, or two side by side" in one_error_line(capsys)
+
+
+def test_train_keeps_the_preset_it_started_from_in_the_config(synthetic_dir, tmp_path):
+    from fmnist_gui.checkpoint import load_checkpoint
+    from fmnist_gui.config import preset_label
+
+    assert run("train", "--preset", "quickstart", "--epochs", "1", "--batch-size", "100", "--data-dir", synthetic_dir,
+               "--out", tmp_path / "m.pt", "--no-record") == 0
+    config = load_checkpoint(tmp_path / "m.pt").config
+    assert config.preset == "quickstart" and preset_label(config) == (None, "custom")  # batch 100 is its own choice
+    assert preset_label(config.replace(batch_size=64)) == ("quickstart", "quickstart, 1 epoch")

@@ -118,3 +118,14 @@ def test_the_sample_grid_marks_right_and_wrong(qtbot):
     assert clicked.args == [5]
     grid.set_samples(images, labels, None)
     assert all(tile.predicted_name is None for tile in grid.tiles)
+
+
+def test_a_preset_run_for_another_length_is_named_after_its_preset_not_custom(qtbot, controls):
+    from fmnist_gui.config import preset
+
+    controls.set_config(preset("default").replace(epochs=2))
+    assert controls.preset.currentData() == "default"
+    assert controls.preset_note.text().startswith("default, 2 epochs: the default preset's values")
+    assert controls.config().preset == "default"  # kept in the config a run starts with
+    controls.lr.setValue(0.5)
+    assert controls.preset.currentData() == "custom"

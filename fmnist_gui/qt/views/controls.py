@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES, Continuation, TrainConfig, preset
+from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES, Continuation, TrainConfig, preset, preset_label
 from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.engine.events import EDITABLE_FIELDS, value_problem
 from fmnist_gui.errors import UserFacingError
@@ -101,6 +101,7 @@ class ControlsPanel(QWidget):
         self._can_continue = False
         self._paused_config: TrainConfig | None = None  # the run's values while it is paused
         self._shown_at_pause: dict[str, float | None] = {}
+        self._origin = ""  # the preset the form's values started from (set_config)
 
         self._has_gpu = any(info.name != "cpu" for info in devices)
         self.preset = _narrow(QComboBox())
@@ -227,6 +228,7 @@ class ControlsPanel(QWidget):
 
     # What the window tells the panel
     def set_config(self, config: TrainConfig) -> None:
+        self._origin = config.preset  # the preset these values started from, kept in the config the form gives
         index = self.device.findData(config.device)
         self.device.setCurrentIndex(max(0, index))
         self.model.setCurrentIndex(max(0, self.model.findData(config.model)))
@@ -257,6 +259,7 @@ class ControlsPanel(QWidget):
             seed=self.seed.value(),
             device=self.device.currentData() or "cpu",
             augment=self.augment.isChecked(),
+            preset=self._origin,
         )
 
     def set_run_state(self, state: RunState) -> None:
@@ -330,14 +333,20 @@ class ControlsPanel(QWidget):
         self._sync_preset()
 
     def _sync_preset(self) -> None:
-        """Name the preset the form holds, or "custom": the box never claims values the form lacks."""
+        """Name the preset the form holds ("default", "default, 2 epochs" when only the length differs), or
+        "custom": the box never claims values the form lacks."""
         try:
-            current = self.config()
+            name, label = preset_label(self.config())
         except UserFacingError:
-            current = None
-        name = next((n for n in PRESETS if current is not None and preset(n).replace(device=current.device) == current), CUSTOM)
-        self.preset.setCurrentIndex(self.preset.findData(name))
-        note = CUSTOM_TEXT if name == CUSTOM else PRESETS[name][0] + "."
+            name, label = None, CUSTOM
+        self.preset.setCurrentIndex(self.preset.findData(name or CUSTOM))
+        if name is None:
+            note = CUSTOM_TEXT
+        elif label != name:
+            note = f"{label}: the {name} preset's values, trained for {self.epochs.value()} epochs instead of " \
+                   f"{PRESETS[name][1].epochs}."
+        else:
+            note = PRESETS[name][0] + "."
         if name == "gpu" and not self._has_gpu:
             note += NO_GPU_NOTE
         self.preset_note.setText(note)
