@@ -57,6 +57,8 @@ class DialogStub:
     folder: str | None = None
     image_path: str | None = None
     abouts: list[str] = field(default_factory=list)
+    shortcut_rows: list[tuple[str, str, str]] = field(default_factory=list)
+    getting_started: int = 0
     text: str | None = None  # what a text prompt answers
     export_path: str | None = None
     follow_folder: str | None = None
@@ -82,6 +84,12 @@ def dialog_stub(monkeypatch) -> DialogStub:
     monkeypatch.setattr(dialogs, "data_folder", lambda parent, folder: stub.folder)
     monkeypatch.setattr(dialogs, "open_image_path", lambda parent, folder: stub.image_path)
     monkeypatch.setattr(dialogs, "about", lambda parent, text: stub.abouts.append(text))
+    monkeypatch.setattr(dialogs, "shortcuts", lambda parent, rows: stub.shortcut_rows.extend(rows))
+
+    def getting_started(parent):
+        stub.getting_started += 1
+
+    monkeypatch.setattr(dialogs, "getting_started", getting_started)
     monkeypatch.setattr(dialogs, "text_input", lambda parent, title, label, text="": stub.text)
     monkeypatch.setattr(dialogs, "save_path", lambda parent, title, suggested, file_filter: stub.export_path)
     monkeypatch.setattr(dialogs, "run_folder", lambda parent, folder: stub.follow_folder)

@@ -160,3 +160,26 @@ def test_revert_to_the_best_epoch_when_the_run_ended_worse(qtbot, make_window, m
     assert controls.revert_button.isHidden()
     window.plots.flush()
     assert list(window.plots.test_accuracy.item.getData()[0]) == [1, 2]
+
+
+def test_help_lists_every_shortcut_starts_newcomers_off_and_says_where_things_are(qtbot, make_window, dialog_stub):
+    from fmnist_gui.qt.common.help import GettingStartedDialog, ShortcutsDialog
+    from fmnist_gui.qt.shell.actions import ACTIONS, shortcut_rows
+
+    window = make_window()
+    window.menus.actions["shortcuts"].trigger()
+    assert [text for _, text, _ in dialog_stub.shortcut_rows] == [
+        info.text.replace("&", "").replace("…", "") for info in ACTIONS if info.shortcut is not None]
+    assert ("Run", "Train a new model", "F5") in dialog_stub.shortcut_rows
+    assert ("View", "Present", "F11") in dialog_stub.shortcut_rows
+    window.menus.actions["getting_started"].trigger()
+    assert dialog_stub.getting_started == 1
+    window.menus.actions["about"].trigger()
+    (about,) = dialog_stub.abouts
+    assert f"Fashion-MNIST: {window.data_source.data.source}" in about and "apt-get" not in about  # found: no install hint
+    assert str(window.runs.runs_dir) in about and "MIT" in about and "PyTorch" in about
+    assert not window.menus.actions["stop_following"].isEnabled()  # nothing followed
+    for dialog in (ShortcutsDialog(shortcut_rows(), window), GettingStartedDialog(window)):  # they build and show
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.close()

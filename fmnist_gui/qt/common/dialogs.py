@@ -82,3 +82,16 @@ def run_folder(parent: QWidget, folder: str) -> str | None:
 
 def about(parent: QWidget, text: str) -> None:
     QMessageBox.about(parent, "About", text)
+
+
+def shortcuts(parent: QWidget, rows: list[tuple[str, str, str]]) -> None:
+    """Help → Keyboard shortcuts: (menu, action, keys) rows."""
+    from fmnist_gui.qt.common.help import ShortcutsDialog
+
+    ShortcutsDialog(rows, parent).exec()
+
+
+def getting_started(parent: QWidget) -> None:
+    from fmnist_gui.qt.common.help import GettingStartedDialog
+
+    GettingStartedDialog(parent).exec()

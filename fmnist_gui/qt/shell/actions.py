@@ -52,7 +52,9 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("revert", "&Run", "&Revert to the best epoch", separator_before=True),
     ActionInfo("present", "&View", "&Present…", "F11"),
     ActionInfo("reset_layout", "&View", "&Reset layout", separator_before=True),
-    ActionInfo("about", "&Help", "&About"),
+    ActionInfo("getting_started", "&Help", "&Getting started", QKeySequence.StandardKey.HelpContents),
+    ActionInfo("shortcuts", "&Help", "&Keyboard shortcuts", "Ctrl+/"),
+    ActionInfo("about", "&Help", "&About", separator_before=True),
 )
 MENUS = ("&File", "&Edit", "&Run", "&View", "&Help")
 SUBMENUS = {"E&xport": "&File"}  # a submenu, placed in its parent where its first action comes
@@ -100,10 +102,11 @@ class MenuActions:
             self.actions[key].setEnabled(button.isEnabled() and not button.isHidden())
         self.actions["pause"].setText(buttons["pause"].text().replace("…", "") or "Pause")
 
-    def update(self, idle: bool, has_model: bool, comparing: bool = False) -> None:
+    def update(self, idle: bool, has_model: bool, comparing: bool = False, following: bool = False) -> None:
         """Enable what makes sense now: files open only between runs; a model to save must exist."""
         self.actions["compare_with"].setEnabled(has_model)
         self.actions["stop_comparing"].setEnabled(comparing)
+        self.actions["stop_following"].setEnabled(following)
         for key in ("open", "choose_data", "follow"):
             self.actions[key].setEnabled(idle)
         self.recent_menu.setEnabled(idle and not self.recent_menu.isEmpty())
@@ -111,7 +114,36 @@ class MenuActions:
             self.actions[key].setEnabled(has_model)
 
 
-def show_about(window: QMainWindow) -> None:
-    hint = INSTALL_HINT[:1].upper() + INSTALL_HINT[1:]  # str.capitalize() would lowercase the paths in it
-    dialogs.about(window, f"<b>{APP_TITLE}</b> {fmnist_gui.__version__}<br>"
-                  f"Train, watch and demo Fashion-MNIST models.<br>{hint}.")
+def shortcut_rows() -> list[tuple[str, str, str]]:
+    """Every action that has a key, in menu order: what Help → Keyboard shortcuts lists."""
+    rows = []
+    for info in ACTIONS:
+        if info.shortcut is None:
+            continue
+        keys = [QKeySequence(info.shortcut).toString(QKeySequence.SequenceFormat.NativeText)]
+        if info.key in EXTRA_SHORTCUTS:
+            keys.append(EXTRA_SHORTCUTS[info.key])
+        rows.append((info.menu.replace("&", ""), info.text.replace("&", "").replace("…", ""), " or ".join(keys)))
+    return rows
+
+
+def about_text(data_folder: str | None, runs_folder: str) -> str:
+    """Help → About: versions, where the data and the runs are, the licence; how to get the data only when it is missing."""
+    import platform
+    from importlib import metadata
+
+    import PySide6
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    data = (f"Fashion-MNIST: {data_folder}" if data_folder
+            else "Fashion-MNIST was not found: " + INSTALL_HINT[:1] + INSTALL_HINT[1:] + ".")
+    return (f"<b>{APP_TITLE}</b> {fmnist_gui.__version__}<br>Train, watch and demo Fashion-MNIST models.<br><br>"
+            f"{data}<br>Runs are recorded in {runs_folder}<br><br>"
+            f"PyTorch {version('torch')}, torchvision {version('torchvision')}, Qt {PySide6.QtCore.qVersion()} "
+            f"(PySide6 {PySide6.__version__}), Python {platform.python_version()}<br><br>"
+            "Licensed under the MIT licence. Fashion-MNIST is © Zalando SE, under the MIT licence.")

@@ -18,7 +18,7 @@ from fmnist_gui.data import CLASS_NAMES, FashionMNIST
 from fmnist_gui.unsaved import keep_unsaved
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt.common import dialogs
-from fmnist_gui.qt.shell.actions import MenuActions, show_about
+from fmnist_gui.qt.shell.actions import MenuActions, about_text, shortcut_rows
 from fmnist_gui.qt.controllers.analysis import AnalysisController, AnalysisViews
 from fmnist_gui.qt.controllers.dataset import DataController, missing_data_banner
 from fmnist_gui.qt.shell.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
@@ -136,7 +136,9 @@ class MainWindow(QMainWindow):
             "choose_data": lambda: self.data_source.choose_folder(self), "quit": self.close,
             "open_picture": self._on_open_picture, "paste_picture": self.analysis.paste_picture,
             **{key: button.click for key, button in self.controls.run_buttons().items()},
-            "reset_layout": self.reset_layout, "about": lambda: show_about(self), "present": self.present,
+            "reset_layout": self.reset_layout, "about": self._on_about, "present": self.present,
+            "shortcuts": lambda: dialogs.shortcuts(self, shortcut_rows()),
+            "getting_started": lambda: dialogs.getting_started(self),
             "compare_with": self.compare.choose, "stop_comparing": self.compare.stop,
             "follow": lambda: self.following.choose(self, self.runs.runs_dir), "stop_following": self.following.stop,
             **self.exports.handlers(),
@@ -166,6 +168,8 @@ class MainWindow(QMainWindow):
         self.runs_view.shown_changed.connect(self.runs.set_shown)
         self.runs_view.compare_requested.connect(self.compare.compare_runs)
         self.comparison.other_changed.connect(self._on_comparison_changed)
+        self.following.started.connect(self._on_state_shown_changed)
+        self.following.ended.connect(self._on_state_shown_changed)
         self.training.run_recorded.connect(self.runs.refresh)
         self.session.run_started.connect(lambda run: self.following.stop())
 
@@ -238,12 +242,16 @@ class MainWindow(QMainWindow):
     def _on_state_shown_changed(self) -> None:
         self.setWindowTitle(self.document.title(paused=self.session.state is RunState.PAUSED))
         self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active,
-                          comparing=self.comparison.other is not None)
+                          comparing=self.comparison.other is not None, following=self.following.active)
 
     def _on_comparison_changed(self) -> None:
         self._on_state_shown_changed()
         if self.comparison.other is not None:
             self.raise_dock("compare")
+
+    def _on_about(self) -> None:
+        data = self.data_source.data
+        dialogs.about(self, about_text(str(data.source) if data is not None else None, str(self.runs.runs_dir)))
 
     def _on_open_picture(self) -> None:
         path = dialogs.open_image_path(self, self.settings.last_folder())
