@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import numpy as np
@@ -273,6 +274,7 @@ def test_the_event_loop_never_stalls_during_training(qtbot, make_window):
 def test_an_unsaved_model_is_never_discarded_without_asking(qtbot, make_window, dialog_stub, tmp_path):
     window = make_window()
     train(qtbot, window, QUICK.replace(epochs=1))
+    shutil.rmtree(window.document.run_folder)  # as if recording had been off: no file holds the model
     trained = window.document.checkpoint
     dialog_stub.confirm_answer = False
     window.controls.train_button.click()  # a new run would replace it
@@ -286,6 +288,16 @@ def test_an_unsaved_model_is_never_discarded_without_asking(qtbot, make_window, 
     window.menus.actions["save_as"].trigger()
     window.close()  # saved: nothing to ask
     assert not window.isVisible() and len(dialog_stub.confirms) == 3
+
+
+def test_a_model_its_run_folder_holds_is_not_called_unsaved_and_quits_without_asking(qtbot, make_window, dialog_stub):
+    window = make_window()
+    train(qtbot, window, QUICK.replace(epochs=1))
+    folder = window.document.run_folder
+    assert window.document.unsaved and folder is not None
+    window.close()
+    assert not window.isVisible() and dialog_stub.confirms == []
+    assert any(f"is recorded in {folder}" in line for line in window.log.lines())
 
 
 def test_dock_tabs_keep_whole_titles_and_scroll_on_a_laptop_screen(qtbot, make_window):

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.imaging import IMAGE_SUFFIXES
+from fmnist_gui.runs import RunDamaged, last_checkpoint
+from fmnist_gui.runs.reader import load_run_json
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.state.document import ModelDocument
 from fmnist_gui.qt.state.predictions import Predictions
@@ -55,6 +57,10 @@ class FilesController(QObject):
         checkpoint = self.document.checkpoint
         if not self.document.unsaved or checkpoint is None:
             return True
+        folder = self.document.run_folder
+        if folder is not None and holds_as_last(folder, checkpoint):
+            self.reporter.note(f"The model ({checkpoint.config.model}, {checkpoint.position}) is recorded in {folder}.")
+            return True  # nothing would be lost: File → Open, the Runs tab or fmnist-gui RUN brings it back
         answer = dialogs.save_discard_cancel(
             self._window, "Keep the trained model?",
             f"The model trained so far ({checkpoint.config.model}, {checkpoint.position}) is not saved. "
@@ -105,3 +111,12 @@ class FilesController(QObject):
 
     def is_picture(self, path: str) -> bool:
         return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def holds_as_last(folder: Path, checkpoint: Checkpoint) -> bool:
+    """Whether a run folder's last snapshot is this very model: its run.json says so and checkpoints/last.pt is there."""
+    try:
+        last_step = load_run_json(folder).get("last_step")
+    except RunDamaged:
+        return False
+    return last_step == checkpoint.step and last_checkpoint(folder) is not None
