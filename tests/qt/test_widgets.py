@@ -129,3 +129,26 @@ def test_a_preset_run_for_another_length_is_named_after_its_preset_not_custom(qt
     assert controls.config().preset == "default"  # kept in the config a run starts with
     controls.lr.setValue(0.5)
     assert controls.preset.currentData() == "custom"
+
+
+def test_the_learning_rate_axis_labels_only_whole_decades_however_narrow_the_range(qtbot):
+    from fmnist_gui.engine.events import BatchRecord
+    from fmnist_gui.qt.views.plots import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(900, 600)
+    plots.show()
+    plots.begin_run(3)
+    for step in range(1, 40):  # early in a one-cycle run: 0.0008 to 0.001, less than a decade
+        plots.add_batch(BatchRecord(epoch=1, batch=step, batches=469, step=step, loss=2.0, accuracy=10.0,
+                                    lr=8e-4 + step * 5e-6, samples_per_second=1.0, progress=0.01, eta_seconds=1.0,
+                                    elapsed=1.0))
+    plots._redraw_batches()
+    axis = plots.lr_plot.getAxis("left")
+    low, high = plots.lr_plot.viewRange()[1]
+    labels = [label for spacing, values in axis.tickValues(low, high, 300)
+              for label in axis.tickStrings(values, axis.autoSIPrefixScale, spacing) if label]
+    import math
+
+    assert labels and all(math.log10(float(label)).is_integer() for label in labels), labels  # 0.001, never 0.0009

@@ -120,6 +120,14 @@ class ChangeMarkers:
         self._at.clear()
 
 
+class DecadeAxis(pg.AxisItem):
+    """A log axis that labels whole decades only (0.001, 0.01): early in a run the rate spans less than one,
+    and pyqtgraph then labelled every tick in it, 0.0009 over 0.0008 over 0.0007."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: ANN001, ANN201, N802 - pyqtgraph's names
+        return [f"{10 ** value:g}" if abs(value - round(value)) < 1e-6 else "" for value in values]
+
+
 class TrainingPlots(QWidget):
     """Receives batch and epoch records (or a checkpoint's history) and draws them; x is in epochs."""
 
@@ -130,7 +138,7 @@ class TrainingPlots(QWidget):
         self.loss_view, self.loss_plot = self._plot("Loss", "cross-entropy")
         # Short titles: a plot's title sets its minimum width, and a cut plot hides its legend.
         self.accuracy_view, self.accuracy_plot = self._plot("Accuracy (★ best test)", "%", legend_at_bottom=True)
-        self.lr_view, self.lr_plot = self._plot("Learning rate", "lr", legend=False)
+        self.lr_view, self.lr_plot = self._plot("Learning rate", "lr", legend=False, left_axis=DecadeAxis("left"))
         grid = QGridLayout()
         grid.addWidget(self.loss_view, 0, 0, 1, 2)
         grid.addWidget(self.accuracy_view, 1, 0)
@@ -179,8 +187,9 @@ class TrainingPlots(QWidget):
         self.lr_plot.getAxis("left").setTickSpacing(1, 1)  # labels at whole decades only: minor ones overlapped
         self._show_empty_ranges()
 
-    def _plot(self, title: str, unit: str, legend_at_bottom: bool = False, legend: bool = True) -> tuple[pg.PlotWidget, pg.PlotItem]:
-        view = pg.PlotWidget(title=title)
+    def _plot(self, title: str, unit: str, legend_at_bottom: bool = False, legend: bool = True,
+              left_axis: pg.AxisItem | None = None) -> tuple[pg.PlotWidget, pg.PlotItem]:
+        view = pg.PlotWidget(title=title, axisItems={"left": left_axis} if left_axis is not None else None)
         view.setMinimumSize(160, 140)
         plot = view.getPlotItem()
         for name in ("left", "bottom"):
