@@ -152,3 +152,23 @@ def test_the_learning_rate_axis_labels_only_whole_decades_however_narrow_the_ran
     import math
 
     assert labels and all(math.log10(float(label)).is_integer() for label in labels), labels  # 0.001, never 0.0009
+
+
+def test_a_mistake_says_what_the_image_is_and_what_the_model_said_and_samples_fit_their_caption(qtbot):
+    from PySide6.QtGui import QFontMetrics, QFont
+
+    from fmnist_gui.data import CLASS_NAMES
+    from fmnist_gui.qt.views.gallery import GalleryModel
+    from fmnist_gui.qt.views.samples import prediction_caption
+    from fmnist_gui.qt.state.predictions import Split
+
+    model = GalleryModel(CLASS_NAMES)
+    model.two_lines = True
+    probabilities = np.zeros((1, 10), dtype=np.float32)
+    probabilities[0, 9] = 1.0
+    model.set_items(Split("test", np.zeros((1, 28, 28), np.uint8), np.array([7]), probabilities), np.array([0]))
+    assert model.data(model.index(0)) == "Sneaker\n→ Ankle boot 100%"
+    metrics = QFontMetrics(QFont())
+    assert prediction_caption(True, "Sneaker", 0.999, metrics, 90) == "✓ 100%"  # the label above names the class
+    wrong = prediction_caption(False, "T-shirt/top", 0.57, metrics, metrics.horizontalAdvance("✗ T-shirt/top") + 2)
+    assert wrong == "✗ T-shirt/top"  # no room for the percentage: the class stays whole

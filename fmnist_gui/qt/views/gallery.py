@@ -31,6 +31,7 @@ class GalleryModel(QAbstractListModel):
         self.indices = np.zeros(0, dtype=np.int64)
         self._thumbnails: dict[int, QPixmap] = {}
         self.item_size = QSize(THUMBNAIL + 40, THUMBNAIL + 24)  # set by the view to its grid cell
+        self.two_lines = False  # the label above the prediction (the mistakes view)
 
     def set_items(self, split: Split | None, indices: np.ndarray) -> None:
         self.beginResetModel()
@@ -57,6 +58,8 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if predicted is None:
                 return self.class_names[label]
+            if self.two_lines:  # what it is, then what the model said: "Sneaker / → Ankle boot 100%"
+                return f"{self.class_names[label]}\n→ {self.class_names[predicted]} {100 * confidence:.0f}%"
             return f"{self.class_names[predicted]} {100 * confidence:.0f}%"
         if role == Qt.ItemDataRole.ToolTipRole:
             text = f"{split.name} image #{item}\ntrue: {self.class_names[label]}"
@@ -98,9 +101,10 @@ class ImageGallery(QListView):
     row_activated = Signal(int)  # row in the model
     pin_requested = Signal(str, int)  # split name, dataset index
 
-    def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None, two_lines: bool = False) -> None:
         super().__init__(parent)
         self.gallery_model = GalleryModel(class_names)
+        self.gallery_model.two_lines = two_lines
         self.setModel(self.gallery_model)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
@@ -110,10 +114,13 @@ class ImageGallery(QListView):
         self.setBatchSize(300)
         self.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         # Wide enough for the longest caption ("Ankle boot 100%"); resizeEvent spreads the spare width.
-        self._cell_width = max(THUMBNAIL + 16, max(self.fontMetrics().horizontalAdvance(f"{n} 100%") for n in class_names) + 12)
-        self.setGridSize(QSize(self._cell_width, THUMBNAIL + self.fontMetrics().height() + 12))
+        prefix = "→ " if two_lines else ""
+        self._cell_width = max(THUMBNAIL + 16,
+                               max(self.fontMetrics().horizontalAdvance(f"{prefix}{n} 100%") for n in class_names) + 12)
+        lines = 2 if two_lines else 1
+        self.setGridSize(QSize(self._cell_width, THUMBNAIL + lines * self.fontMetrics().height() + 12))
         self.gallery_model.item_size = self.gridSize() - QSize(4, 4)
-        self.setWordWrap(False)
+        self.setWordWrap(two_lines)  # the two lines are split by their newline, never by the width
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
@@ -175,10 +182,12 @@ class _GalleryPanel(RedrawWhenShown, QWidget):
     image_chosen = Signal(str, object, int)  # split name, dataset indices listed, position chosen
     pin_requested = Signal(str, int)  # split name, dataset index
 
+    TWO_LINES = False  # the true label above the prediction in each caption
+
     def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.predictions = predictions
-        self.gallery = ImageGallery(predictions.class_names)
+        self.gallery = ImageGallery(predictions.class_names, two_lines=self.TWO_LINES)
         self.gallery.pin_requested.connect(self.pin_requested)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
@@ -211,6 +220,7 @@ class MistakesView(_GalleryPanel):
     """Test images the current model gets wrong (or, from a matrix cell, any true/predicted pair)."""
 
     SORTS = ("Most confident first", "Least confident first", "Test set order")
+    TWO_LINES = True  # a mistake says what the image is, then what the model said: "Sneaker / → Ankle boot 100%"
 
     def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
         super().__init__(predictions, parent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QFontMetrics, QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -74,10 +74,22 @@ class SampleTile(QWidget):
                          metrics.elidedText(self.true_name, Qt.TextElideMode.ElideRight, width))
         if self.predicted_name is not None:
             painter.setPen(color)
-            mark = "✓ " if self.correct else "✗ "  # kept whatever the width: colour must not be the only sign
-            text = f"{self.predicted_name} {100 * self.confidence:.0f}%"
-            text = mark + metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - metrics.horizontalAdvance(mark))
+            text = prediction_caption(self.correct, self.predicted_name, self.confidence, metrics, width)
             painter.drawText(QRectF(0, text_top + metrics.height(), width, metrics.height()), Qt.AlignmentFlag.AlignHCenter, text)
+
+
+def prediction_caption(correct: bool | None, predicted: str, confidence: float, metrics: QFontMetrics, width: int) -> str:
+    """The line under a sample's label: "✓ 100%" when right (the label above says the class), "✗ Coat 70%"
+    when wrong; the mark is kept whatever the width (colour must not be the only sign), then the class, then
+    the percentage, as room allows: a 1280-pixel screen cut "✓ Sneaker 1…"."""
+    mark = "✓ " if correct else "✗ "
+    percent = f"{100 * confidence:.0f}%"
+    if correct:
+        return mark + percent
+    for text in (f"{mark}{predicted} {percent}", f"{mark}{predicted}"):
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+    return mark + metrics.elidedText(predicted, Qt.TextElideMode.ElideRight, width - metrics.horizontalAdvance(mark))
 
 
 class SampleGrid(QWidget):
