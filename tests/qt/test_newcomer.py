@@ -183,3 +183,28 @@ def test_help_lists_every_shortcut_starts_newcomers_off_and_says_where_things_ar
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.close()
+
+
+def test_the_window_opens_the_last_model_again_at_start_unless_told_not_to(qtbot, make_window, settings, tmp_path):
+    from fmnist_gui.checkpoint import save_checkpoint
+    from tests.engine.export_helpers import fresh_checkpoint
+
+    path = save_checkpoint(fresh_checkpoint("quickstart-mlp"), tmp_path / "last.pt")
+    settings.add_recent_file(str(path))
+    window = make_window()
+    qtbot.waitUntil(lambda: window.document.path == str(path) and not window.busy, timeout=10000)
+    assert window.menus.actions["reopen_last"].isChecked()
+    window.menus.actions["reopen_last"].setChecked(False)
+    assert not settings.reopen_last_model()
+    second = make_window()
+    qtbot.waitUntil(lambda: not second.busy, timeout=10000)
+    assert second.document.checkpoint is None
+
+
+def test_a_closed_dock_says_where_to_find_it_again(qtbot, make_window, settings):
+    window = make_window()
+    window.docks["controls"].close()
+    assert window.status.currentMessage() == "Training is closed: View → Training brings it back."
+    window.settings.save_layout(window.saveGeometry(), window.saveState(8))
+    again = make_window()
+    assert any("Closed when the app was last used: Training" in line for line in again.log.lines())

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from fmnist_gui.checkpoint import Checkpoint
+from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.imaging import IMAGE_SUFFIXES
 from fmnist_gui.runs import RunDamaged, last_checkpoint
 from fmnist_gui.runs.reader import load_run_json
@@ -51,6 +51,22 @@ class FilesController(QObject):
             return False
         self.document.adopt(checkpoint, path)
         return True
+
+    def reopen_last(self, inference_run: Callable[..., None]) -> None:
+        """At start, the most recent model again, read and checked off the GUI thread: the window is usable at once,
+        and a model that can no longer be read is a line in the log, not a dialog."""
+        recent = self.settings.recent_files()
+        if not recent or not self.settings.reopen_last_model() or self.document.checkpoint is not None:
+            return
+        path = recent[0]
+        self.reporter.note(f"Opening the last model again: {path}")
+
+        def opened(checkpoint: Checkpoint) -> None:
+            if self.document.checkpoint is None and not self.session.active:  # nothing else took the screen meanwhile
+                self.document.adopt(checkpoint, path)
+
+        inference_run("reopen", lambda job: load_checkpoint(path), opened,
+                      lambda message, details: self.reporter.note(f"The last model was not opened again: {message}"))
 
     def may_discard(self, action: str) -> bool:
         """True when nothing unsaved would be lost: saved now, discarded on purpose, or nothing to lose."""

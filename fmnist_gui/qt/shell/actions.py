@@ -24,6 +24,7 @@ class ActionInfo:
     text: str
     shortcut: Shortcut = None
     separator_before: bool = False
+    checkable: bool = False  # a setting turned on and off; its handler gets the new state
 
 
 ACTIONS: tuple[ActionInfo, ...] = (
@@ -42,6 +43,7 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("export_onnx", "E&xport", "Model as &ONNX…"),
     ActionInfo("export_card", "E&xport", "Model &card (Markdown)…"),
     ActionInfo("choose_data", "&File", "Choose &data folder…", separator_before=True),
+    ActionInfo("reopen_last", "&File", "Reopen the last model at start", checkable=True),
     ActionInfo("quit", "&File", "&Quit", "Ctrl+Q", separator_before=True),
     ActionInfo("open_picture", "&Edit", "Classify an image &file…"),
     ActionInfo("paste_picture", "&Edit", "&Paste image to classify", QKeySequence.StandardKey.Paste),
@@ -76,10 +78,14 @@ class MenuActions:
             if info.separator_before:
                 menu.addSeparator()
             action = QAction(info.text, window)
+            action.setCheckable(info.checkable)
             if info.shortcut is not None:
                 action.setShortcuts([QKeySequence(info.shortcut)]
                                     + ([QKeySequence(EXTRA_SHORTCUTS[info.key])] if info.key in EXTRA_SHORTCUTS else []))
-            action.triggered.connect(handlers[info.key])
+            if info.checkable:
+                action.toggled.connect(handlers[info.key])
+            else:
+                action.triggered.connect(handlers[info.key])
             menu.addAction(action)
             self.actions[info.key] = action
             if info.key == "open":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from fmnist_gui.checkpoint import CheckpointError
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
             **{key: button.click for key, button in self.controls.run_buttons().items()},
             "reset_layout": self.reset_layout, "about": self._on_about, "present": self.present,
             "shortcuts": lambda: dialogs.shortcuts(self, shortcut_rows()),
+            "reopen_last": self.settings.set_reopen_last_model,
             "getting_started": lambda: dialogs.getting_started(self),
             "compare_with": self.compare.choose, "stop_comparing": self.compare.stop,
             "follow": lambda: self.following.choose(self, self.runs.runs_dir), "stop_following": self.following.stop,
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         self.status.showMessage("Loading Fashion-MNIST…")
         self.data_source.load()
         self.runs.refresh()  # also says once if a run was interrupted by a crash
+        self.files.reopen_last(self.inference.run)
 
     def _connect(self) -> None:
         self.document.changed.connect(self._on_state_shown_changed)
@@ -168,6 +170,8 @@ class MainWindow(QMainWindow):
         self.runs_view.shown_changed.connect(self.runs.set_shown)
         self.runs_view.compare_requested.connect(self.compare.compare_runs)
         self.comparison.other_changed.connect(self._on_comparison_changed)
+        for dock in self.docks.values():
+            dock.toggleViewAction().toggled.connect(lambda shown, dock=dock: shown or self._on_dock_closed(dock))
         self.following.started.connect(self._on_state_shown_changed)
         self.following.ended.connect(self._on_state_shown_changed)
         self.training.run_recorded.connect(self.runs.refresh)
@@ -185,6 +189,11 @@ class MainWindow(QMainWindow):
         if config is not None:
             self.controls.set_config(config)
         self.menus.set_recent(self.settings.recent_files())
+        self.menus.actions["reopen_last"].setChecked(self.settings.reopen_last_model())
+        closed = [dock.windowTitle() for dock in self.docks.values() if dock.isHidden()]
+        if closed:
+            self.reporter.note(f"Closed when the app was last used: {', '.join(closed)}. The View menu brings "
+                               "each back; View → Reset layout brings them all.")
         self._on_state_shown_changed()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
@@ -243,6 +252,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.document.title(paused=self.session.state is RunState.PAUSED))
         self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active,
                           comparing=self.comparison.other is not None, following=self.following.active)
+
+    def _on_dock_closed(self, dock: QDockWidget) -> None:
+        if not self.app_quitting:
+            self.status.showMessage(f"{dock.windowTitle()} is closed: View → {dock.windowTitle()} brings it back.", 10000)
 
     def _on_comparison_changed(self) -> None:
         self._on_state_shown_changed()

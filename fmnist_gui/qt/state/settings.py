@@ -84,6 +84,14 @@ class Settings:
     def add_recovered_run(self, run_id: str) -> None:
         self._settings.setValue("runs/recovered", (self.recovered_runs() + [run_id])[-50:])
 
+    def reopen_last_model(self) -> bool:
+        """Whether the window opens the most recent model again at start (on unless turned off)."""
+        value = self._settings.value("files/reopen_last", True)
+        return value not in (False, "false", "0", 0)
+
+    def set_reopen_last_model(self, on: bool) -> None:
+        self._settings.setValue("files/reopen_last", bool(on))
+
     def data_dir(self) -> str | None:
         value = self._settings.value("data/folder")
         return str(value) if value else None
