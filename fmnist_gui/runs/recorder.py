@@ -178,10 +178,12 @@ class RunRecorder(Callback):
         data = self._run.data
         empty = TrainingDynamics.empty(data.train_labels.cpu().numpy(), data.test_labels.cpu().numpy())
         path = folder / layout.DYNAMICS if folder is not None else None
-        if start is None or path is None or not path.exists():
+        if start is None or path is None:
             return empty
         try:
             earlier = load_dynamics(path)
+        except FileNotFoundError:
+            return empty
         except DynamicsDamaged as exc:
             self._warn(f"The training dynamics of {printable(folder.name)} are not continued ({exc})")
             return empty
