@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fmnist_gui.runs.follow import FollowUpdate, RunFollower
 from fmnist_gui.runs.layout import BATCH_COLUMNS, METRICS_COLUMNS, SCHEMA, default_runs_dir, last_checkpoint, run_folder_of, snapshots
-from fmnist_gui.runs.listing import find_run, list_runs
+from fmnist_gui.runs.listing import RunListing, find_run, list_runs
 from fmnist_gui.runs.manage import RunError, rename_run, restore_run, set_note, trash_run
 from fmnist_gui.runs.reader import RunInfo, read_batches, read_changes, read_dynamics, read_metrics, read_run
 from fmnist_gui.runs.recorder import RunRecorder
@@ -22,6 +22,7 @@ __all__ = [
     "RunError",
     "RunFollower",
     "RunInfo",
+    "RunListing",
     "RunRecorder",
     "default_runs_dir",
     "find_run",
