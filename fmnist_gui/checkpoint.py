@@ -289,7 +289,7 @@ def _checkpoint_from(content: dict[str, Any], name: str) -> Checkpoint:
     missing = [key for key in REQUIRED_KEYS if key not in content]
     if missing:
         raise ValueError(f"it lacks its {missing[0]}")
-    config = _config_from(content["config"])
+    config = TrainConfig.from_stored(content["config"])
     raw_state = checks.mapping(content["model_state"], "model_state")
     if not raw_state or not all(isinstance(v, torch.Tensor) for v in raw_state.values()):
         raise ValueError("its model_state does not hold only tensors")
@@ -311,16 +311,6 @@ def _checkpoint_from(content: dict[str, Any], name: str) -> Checkpoint:
         origin=_short_text(content.get("origin", ORIGIN_APP), "origin"),
         changes=_changes_from(content.get("changes", []), checks.whole(content["step"], "step")),
     )
-
-
-def _config_from(raw: Any) -> TrainConfig:
-    values = checks.mapping(raw, "config")
-    try:
-        return TrainConfig.from_dict(values)
-    except UserFacingError as exc:
-        raise ValueError(f"its config is invalid: {exc}") from None
-    except TypeError:  # e.g. an unhashable model name
-        raise ValueError("its config holds values of the wrong type") from None
 
 
 def _optimizer_state_from(raw: Any) -> dict[str, Any] | None:

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from fmnist_gui import checks
 from fmnist_gui.devices import best_device, check_device_syntax
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS
 from fmnist_gui.names import DEFAULT_MODEL, OPTIMIZERS, SCHEDULES
 
 MAX_SEED = 2**31 - 1  # what the form's seed field (a 32-bit spin box) can hold
+MAX_EPOCHS = 10_000  # the most a run can ask for: what its recorded files can hold is bounded by it
 
 
 class ConfigError(UserFacingError):
@@ -45,7 +47,7 @@ class TrainConfig:
             (_finite(self.lr) and 0 < self.lr <= 10, f"The learning rate must be above 0 and at most 10, not {self.lr}."),
             (_finite(self.momentum) and 0 <= self.momentum < 1, f"Momentum must be at least 0 and below 1, not {self.momentum}."),
             (_whole(self.batch_size) and 1 <= self.batch_size <= 65536, f"The batch size must be a whole number from 1 to 65536, not {self.batch_size}."),
-            (_whole(self.epochs) and 1 <= self.epochs <= 10000, f"Epochs must be a whole number from 1 to 10000, not {self.epochs}."),
+            (_whole(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS, f"Epochs must be a whole number from 1 to {MAX_EPOCHS}, not {self.epochs}."),
             (_finite(self.weight_decay) and 0 <= self.weight_decay <= 1, f"Weight decay must be from 0 to 1, not {self.weight_decay}."),
             (_whole(self.seed) and 0 <= self.seed <= MAX_SEED, f"The seed must be a whole number from 0 to {MAX_SEED}, not {self.seed}."),
             (isinstance(self.augment, bool), f"Augmentation is on or off, not {self.augment!r}."),
@@ -72,6 +74,21 @@ class TrainConfig:
         """A config from stored values; unknown keys (from newer versions) are ignored."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+    @classmethod
+    def from_stored(cls, raw: object, complete: bool = False) -> TrainConfig:
+        """The config a file stores; ValueError says why it is none. With `complete` every field must be there
+        (a run.json has them all), else a missing one takes its default."""
+        values = checks.mapping(raw, "its config")
+        missing = [f.name for f in dataclasses.fields(cls) if f.name not in values] if complete else []
+        if missing:
+            raise ValueError(f"its config lacks {missing[0]}")
+        try:
+            return cls.from_dict(values)
+        except UserFacingError as exc:
+            raise ValueError(f"its config is invalid: {str(exc).rstrip('.')}") from None
+        except TypeError:  # e.g. an unhashable model name
+            raise ValueError("its config holds values of the wrong type") from None
 
 
 def _finite(value: Any) -> bool:

@@ -18,8 +18,11 @@ def printable(text: object) -> str:
     recolour or retitle a terminal, reverse text with bidi controls, or break a one-line message.
     Line breaks and tabs become spaces; undecodable path bytes become U+FFFD.
     """
+    text = str(text)
+    if text.isascii() and text.isprintable():  # the common case, kept as it is: no escape or control character
+        return text
     kept: list[str] = []
-    for char in _ESCAPES.sub("", str(text)):
+    for char in _ESCAPES.sub("", text):
         category = unicodedata.category(char)
         if char in "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029":
             kept.append(" ")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import functools
 import os
 import pickle
-import stat
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.models import MODELS
+from fmnist_gui.regular_file import open_regular
 
 MAX_DEPTH = 32  # our own files nest 5 deep; more is a crafted file
 MAX_ITEMS = 20_000_000  # values in all containers together; a long run's batch history holds a few 100,000
@@ -40,13 +40,32 @@ def max_unpacked_bytes() -> int:
 
 def load_plain(source: Path, name: str) -> Any:
     """What `source` holds, loaded with weights_only after its size and kind are checked."""
-    _check_regular_file(source, name)
-    _check_archive(source, name)
+    with _open(source, name) as stream:
+        _check_archive(stream, name)
+        stream.seek(0)
+        content = _load(stream, name)
+    check_plain(content, name)
+    return content
+
+
+def _open(source: Path, name: str) -> BinaryIO:
+    """The file, when it is a non-empty regular file: a fifo or device is refused without waiting on it."""
+    try:
+        stream = open_regular(source, name, UnreadableFile)
+    except FileNotFoundError:
+        raise UnreadableFile(f"{name} does not exist.") from None
+    if os.fstat(stream.fileno()).st_size == 0:
+        stream.close()
+        raise UnreadableFile(f"{name} is empty: it holds no model weights.")
+    return stream
+
+
+def _load(stream: BinaryIO, name: str) -> Any:
     try:
         with warnings.catch_warnings():  # torch warns in its own words about files it refuses
             warnings.simplefilter("ignore")
             # weights_only refuses any object but tensors and plain containers, so loading runs no code.
-            content = torch.load(source, map_location="cpu", weights_only=True)
+            return torch.load(stream, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         if "GLOBAL" in str(exc) or "Unsupported class" in str(exc):  # a reference to code, refused
             raise UnreadableFile(
@@ -61,34 +80,14 @@ def load_plain(source: Path, name: str) -> Any:
         raise UnreadableFile(f"{name} is nested too deeply to be a checkpoint.") from None
     except Exception:  # noqa: BLE001 - whatever a damaged file makes torch raise, the user gets one line
         raise UnreadableFile(f"{name} is not a PyTorch checkpoint, or it is truncated or damaged.") from None
-    check_plain(content, name)
-    return content
 
 
-def _check_regular_file(source: Path, name: str) -> None:
-    """Refuse what is not a readable, non-empty regular file before opening it (a fifo would block)."""
-    try:
-        info = os.stat(source)
-    except FileNotFoundError:
-        raise UnreadableFile(f"{name} does not exist.") from None
-    except PermissionError:
-        raise UnreadableFile(f"{name} cannot be read: permission denied.") from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise UnreadableFile(f"{name} cannot be opened: {getattr(exc, 'strerror', None) or exc}.") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise UnreadableFile(f"{name} is a folder, not a checkpoint file.")
-    if not stat.S_ISREG(info.st_mode):
-        raise UnreadableFile(f"{name} is not a regular file.")
-    if info.st_size == 0:
-        raise UnreadableFile(f"{name} is empty: it holds no model weights.")
-
-
-def _check_archive(source: Path, name: str) -> None:
+def _check_archive(source: BinaryIO, name: str) -> None:
     """Refuse a zip that unpacks to more than any checkpoint can hold, and TorchScript programs."""
     limit = max_unpacked_bytes()
     try:
         if not zipfile.is_zipfile(source):  # the legacy format: a plain stream, bounded by its size
-            declared = os.stat(source).st_size
+            declared = os.fstat(source.fileno()).st_size
             records: list[str] = []
         else:
             with zipfile.ZipFile(source) as archive:

@@ -15,12 +15,13 @@ import numpy as np
 
 from fmnist_gui import atomic
 from fmnist_gui.data import NUM_CLASSES
+from fmnist_gui.dynamics.archive import largest_file_bytes, read_arrays
 from fmnist_gui.engine.events import NOT_SEEN, EpochDynamics
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.regular_file import open_regular
 from fmnist_gui.safe_text import printable
 
 SCHEMA = 1
-MAX_FILE_BYTES = 4 * 1024**3  # 60,000 images take 240 kB an epoch: thousands of epochs fit
 
 
 class DynamicsDamaged(UserFacingError):
@@ -138,24 +139,19 @@ def save_dynamics(dynamics: TrainingDynamics, path: Path) -> None:
     atomic.write_bytes(path, buffer.getvalue())
 
 
-def load_dynamics(path: Path) -> TrainingDynamics:
-    """The dynamics in `path`, every array checked; DynamicsDamaged says what is wrong."""
-    path = Path(path)
+def load_dynamics(path: Path, run_epochs: int | None = None) -> TrainingDynamics:
+    """The dynamics in `path`, every array checked, each before it is read; DynamicsDamaged says what is wrong,
+    FileNotFoundError that there is no such file. `run_epochs`: the most epochs the file's run asked for."""
+    name = printable(Path(path).name)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DynamicsDamaged(f"{printable(path.name)} is too large to be a dynamics file.")
-        with np.load(path, allow_pickle=False) as archive:
-            raw = {name: archive[name] for name in archive.files}
-    except DynamicsDamaged:
-        raise
-    except FileNotFoundError:
-        raise DynamicsDamaged(f"{printable(path.name)} does not exist.") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise DynamicsDamaged(f"{printable(path.name)} cannot be read ({_first_line(exc)}).") from None
-    try:
-        return _checked(raw)
+        with open_regular(path, name, DynamicsDamaged, largest_file_bytes()) as stream:
+            return _checked(read_arrays(stream, run_epochs))
     except ValueError as exc:
-        raise DynamicsDamaged(f"{printable(path.name)} is damaged: {exc}.") from None
+        raise DynamicsDamaged(f"{name} is damaged: {exc}.") from None
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:  # a member cut short, a bad checksum, a failing disk
+        raise DynamicsDamaged(f"{name} cannot be read ({_first_line(exc)}).") from None
 
 
 def _checked(raw: dict[str, np.ndarray]) -> TrainingDynamics:

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
-from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, METRICS_CSV
+from fmnist_gui.runs.bounds import RunBounds
+from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, METRICS_CSV, RUN_JSON
 from fmnist_gui.runs.reader import RunInfo, load_run_json, run_info
 from fmnist_gui.runs.tables import (
     LineTail,
@@ -49,10 +50,11 @@ class RunFollower:
         try:
             return self._poll()
         except Exception as exc:  # noqa: BLE001 - a follower must outlive whatever the other process leaves
-            return FollowUpdate(self._info(f"it cannot be followed: {type(exc).__name__}"), [], empty_batches(), False)
+            return FollowUpdate(self._info(self._meta(), f"it cannot be followed: {type(exc).__name__}"), [], empty_batches(), False)
 
     def _start(self) -> None:
-        self._tails = {name: LineTail(self.folder / name) for name in (METRICS_CSV, CONFUSION_JSONL, BATCHES_CSV, CHANGES_JSONL)}
+        self._tails = {name: LineTail(self.folder / name, RunBounds().table(name))
+                       for name in (METRICS_CSV, CONFUSION_JSONL, BATCHES_CSV, CHANGES_JSONL)}
         self._confusion: dict[int, Any] = {}
         self._epochs: list[EpochSummary] = []
         self._damage: str | None = None
@@ -65,36 +67,46 @@ class RunFollower:
                 self._restart_next = True
             return FollowUpdate(None, [], empty_batches(), vanished)
         self._present = True
-        lines = self._read()
-        restarted = self._restart_next or any(tail.restarted for tail in self._tails.values())
-        if restarted:
-            self._start()
-            lines = self._read()
-            self._restart_next = False
+        meta = self._meta()  # first: a run.json that says the run ended comes after its last rows
+        try:
+            lines = self._read(meta)
+            restarted = self._restart_next or any(tail.restarted for tail in self._tails.values())
+            if restarted:
+                self._start()
+                lines = self._read(meta)
+                self._restart_next = False
+        except RunDamaged as exc:
+            self._damage, restarted = str(exc), False
         epochs, batches, changes = [], empty_batches(), []
         if self._damage is None:
             try:
-                parse_confusion(lines[CONFUSION_JSONL], self._confusion)
+                parse_confusion(lines[CONFUSION_JSONL], self._first_line(CONFUSION_JSONL, lines), self._confusion)
                 epochs = parse_metrics(lines[METRICS_CSV], self._first_line(METRICS_CSV, lines), self._confusion, METRICS_CSV)
                 batches = batch_arrays(parse_batches(lines[BATCHES_CSV], self._first_line(BATCHES_CSV, lines), BATCHES_CSV))
                 changes = parse_changes(lines[CHANGES_JSONL], self._first_line(CHANGES_JSONL, lines), CHANGES_JSONL)
             except RunDamaged as exc:
                 self._damage, epochs = str(exc), []
         self._epochs += epochs
-        return FollowUpdate(self._info(self._damage), epochs, batches, False, restarted, changes)
+        return FollowUpdate(self._info(meta, self._damage), epochs, batches, False, restarted, changes)
 
-    def _read(self) -> dict[str, list[str]]:
+    def _read(self, meta: dict[str, Any] | RunDamaged | None) -> dict[str, list[str]]:
+        self._tails[BATCHES_CSV].bound = RunBounds.of(meta if isinstance(meta, dict) else {}).table(BATCHES_CSV)
         # metrics.csv before confusion.jsonl: the writer appends in the other order, so every row read has its matrix.
         return {name: tail.read() for name, tail in self._tails.items()}
 
     def _first_line(self, name: str, lines: dict[str, list[str]]) -> int:
         return self._tails[name].lines_read - len(lines[name]) + 1
 
-    def _info(self, damage: str | None) -> RunInfo | None:
+    def _meta(self) -> dict[str, Any] | RunDamaged | None:
+        """run.json's content; None while it is not written yet."""
         try:
-            raw = load_run_json(self.folder)
+            return load_run_json(self.folder)
         except RunDamaged as exc:
-            if not (self.folder / "run.json").exists():
-                return None  # not written yet
-            return run_info(self.folder, {}, [], damage=str(exc))
-        return run_info(self.folder, raw, [] if damage else self._epochs, damage)
+            return None if not (self.folder / RUN_JSON).exists() else exc
+
+    def _info(self, meta: dict[str, Any] | RunDamaged | None, damage: str | None) -> RunInfo | None:
+        if meta is None:
+            return None
+        if isinstance(meta, RunDamaged):
+            return run_info(self.folder, {}, [], damage=str(meta))
+        return run_info(self.folder, meta, [] if damage else self._epochs, damage)

@@ -1,7 +1,8 @@
-"""Reading run folders: one run's summary, its metrics and batch reports, and the list of all runs.
+"""Reading run folders: one run's summary, its metrics, batch reports, changes and dynamics.
 
-Nothing here raises for a bad folder when it lists: a run whose files cannot be read is a
-RunInfo with status "damaged" and the reason in `damage`.
+Nothing here raises for a bad folder when it summarises: a run whose files cannot be read is a
+RunInfo with status "damaged" and the reason in `damage`. Every file is read within the bounds of
+what its run can have written (fmnist_gui.runs.bounds), and only if it is a regular file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +20,17 @@ import numpy as np
 from fmnist_gui import checks
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
-from fmnist_gui.errors import UserFacingError
 from fmnist_gui.dynamics import TrainingDynamics, load_dynamics
-from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, DYNAMICS, METRICS_CSV, RUN_JSON, run_folder_of
-from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, parse_batches, parse_changes, parse_confusion, parse_metrics
+from fmnist_gui.runs.bounds import MAX_RUN_JSON, RunBounds
+from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, DYNAMICS, METRICS_CSV, RUN_JSON
+from fmnist_gui.runs.tables import (LineTail, RunDamaged, batch_arrays, check_nesting, open_run_file, parse_batches, parse_changes,
+                                    parse_confusion, parse_metrics)
 from fmnist_gui.safe_text import printable
 
 STATUSES = ("running", "completed", "stopped", "diverged", "failed")  # as run.json stores them
 INTERRUPTED = "interrupted"  # a "running" run whose process is gone
 DAMAGED = "damaged"
 STALE_AFTER = 120.0  # seconds without a heartbeat before a run on another host counts as interrupted
-MAX_RUN_JSON = 1024 * 1024
 ENDED = "ended"  # process_start() of a process that ended but was not yet waited for
 
 
@@ -63,12 +63,23 @@ def read_run(folder: Path) -> RunInfo:
     """The run in `folder`; never raises (a folder that cannot be read is "damaged")."""
     folder = Path(folder)
     try:
+        return _read_run(folder)
+    except Exception as exc:  # noqa: BLE001 - one run that cannot be read must never hide the others
+        return run_info(folder, {}, [], damage=f"it cannot be read: {type(exc).__name__}.")
+
+
+def _read_run(folder: Path) -> RunInfo:
+    try:
         raw = load_run_json(folder)
     except RunDamaged as exc:
         return run_info(folder, {}, [], damage=str(exc))
+    bounds = RunBounds.of(raw)
     try:
         epochs = read_metrics(folder)
-        _check_batches_header(folder)
+        last = max((entry.epoch for entry in epochs), default=0)
+        if last > bounds.epochs:
+            raise RunDamaged(f"{METRICS_CSV} holds epoch {last}; its run asked for {bounds.epochs}.")
+        _check_batches_header(folder, bounds)
     except RunDamaged as exc:
         return run_info(folder, raw, [], damage=str(exc))
     return run_info(folder, raw, epochs)
@@ -76,35 +87,11 @@ def read_run(folder: Path) -> RunInfo:
 
 def read_dynamics(folder: Path) -> TrainingDynamics | None:
     """The run's per-image training dynamics; None when it has none (recorded before they were, or
-    no epoch finished yet); DynamicsDamaged when the file cannot be read."""
-    path = Path(folder) / DYNAMICS
-    return load_dynamics(path) if path.is_file() else None
-
-
-def list_runs(runs_dir: Path) -> list[RunInfo]:
-    """Every run in `runs_dir`, newest first; a missing or unreadable folder gives an empty list."""
+    no epoch finished yet); DynamicsDamaged when the file cannot be read or holds more epochs than its run."""
     try:
-        entries = [entry for entry in Path(runs_dir).iterdir() if not entry.name.startswith(".") and entry.is_dir()]
-    except OSError:
-        return []
-    runs = [read_run(entry) for entry in entries if not _being_created(entry)]
-    return sorted((run for run in runs if run.folder.is_dir()), key=_age, reverse=True)
-
-
-def find_run(runs_dir: Path, text: str) -> Path:
-    """The run folder `text` names: a path to it, its folder name in `runs_dir`, or the name of one run there."""
-    for candidate in (Path(text).expanduser(), Path(runs_dir) / text):
-        folder = run_folder_of(candidate)
-        if folder is not None:
-            return folder
-    named = [run.folder.name for run in list_runs(runs_dir) if run.name == text]
-    if len(named) == 1:
-        return Path(runs_dir) / named[0]
-    if named:
-        raise UserFacingError(f"{len(named)} runs in {printable(runs_dir)} are named {printable(text)!r}; "
-                              f"name one by its folder: {', '.join(printable(name) for name in named)}.")
-    raise UserFacingError(f"There is no run {printable(text)!r} in {printable(runs_dir)}: "
-                          "give its folder, or its name as `fmnist-gui runs` lists it.")
+        return load_dynamics(Path(folder) / DYNAMICS, _bounds(folder).epochs)
+    except FileNotFoundError:
+        return None
 
 
 def read_metrics(folder: Path) -> list[EpochSummary]:
@@ -112,37 +99,49 @@ def read_metrics(folder: Path) -> list[EpochSummary]:
 
     A half-written last line is ignored; any other bad line raises RunDamaged.
     """
-    metrics = LineTail(Path(folder) / METRICS_CSV).read()
+    metrics = _tail(folder, METRICS_CSV).read()
     confusion: dict[int, Any] = {}
-    parse_confusion(LineTail(Path(folder) / CONFUSION_JSONL).read(), confusion)
+    parse_confusion(_tail(folder, CONFUSION_JSONL).read(), 1, confusion)
     return parse_metrics(metrics, 1, confusion, METRICS_CSV)
 
 
 def read_batches(folder: Path) -> dict[str, np.ndarray]:
     """batches.csv as arrays "step", "epoch" (int64), "loss", "lr"; tolerant of a half-written last line."""
-    return batch_arrays(parse_batches(LineTail(Path(folder) / BATCHES_CSV).read(), 1, BATCHES_CSV))
+    return batch_arrays(parse_batches(_tail(folder, BATCHES_CSV, _bounds(folder)).read(), 1, BATCHES_CSV))
 
 
 def read_changes(folder: Path) -> list[HyperparameterChange]:
     """changes.jsonl: the values changed while the run was paused, oldest first; [] without the file."""
-    return parse_changes(LineTail(Path(folder) / CHANGES_JSONL).read(), 1, CHANGES_JSONL)
+    return parse_changes(_tail(folder, CHANGES_JSONL).read(), 1, CHANGES_JSONL)
+
+
+def _tail(folder: Path, name: str, bounds: RunBounds = RunBounds()) -> LineTail:
+    return LineTail(Path(folder) / name, bounds.table(name))
+
+
+def _bounds(folder: Path) -> RunBounds:
+    """What the run in `folder` can have written, by its run.json; the most any run can when that is unreadable."""
+    try:
+        return RunBounds.of(load_run_json(folder))
+    except RunDamaged:
+        return RunBounds()
 
 
 def load_run_json(folder: Path) -> dict[str, Any]:
-    """run.json's content as a dict; RunDamaged for a missing, huge or malformed file."""
-    path = Path(folder) / RUN_JSON
+    """run.json's content as a dict; RunDamaged for a missing, huge, deeply nested or malformed file."""
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_RUN_JSON + 1)
+        with open_run_file(Path(folder) / RUN_JSON, MAX_RUN_JSON) as stream:
+            data = stream.read(os.fstat(stream.fileno()).st_size + 1)  # read(MAX_RUN_JSON) would allocate all of it
     except FileNotFoundError:
         raise RunDamaged(f"it holds no {RUN_JSON}.") from None
     except OSError as exc:
         raise RunDamaged(f"{RUN_JSON} cannot be read: {exc.strerror or exc}.") from None
     if len(data) > MAX_RUN_JSON:
         raise RunDamaged(f"{RUN_JSON} is too large to be a run's description.")
+    check_nesting(data, RUN_JSON)
     try:
         content = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except ValueError:  # UnicodeDecodeError is one
         raise RunDamaged(f"{RUN_JSON} is not valid JSON (truncated or damaged).") from None
     if not isinstance(content, dict):
         raise RunDamaged(f"{RUN_JSON} does not hold a JSON object.")
@@ -150,10 +149,16 @@ def load_run_json(folder: Path) -> dict[str, Any]:
 
 
 def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], damage: str | None = None) -> RunInfo:
-    """A RunInfo from run.json's content and the finished epochs; bad values make it "damaged"."""
+    """A RunInfo from run.json's content and the finished epochs; bad values make it "damaged".
+
+    A run whose config cannot be read is damaged and shows no config: never the defaults, which it never had.
+    """
     stored = raw.get("config")
     config_values: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    config = _config(config_values)
+    try:
+        config: TrainConfig | None = _config(raw)
+    except ValueError as exc:
+        config, damage = None, damage or f"{RUN_JSON}: {exc}."
     status, created, epochs_done, duration = DAMAGED, _text(raw, "created", strict=False), 0, 0.0
     if damage is None:
         try:
@@ -169,8 +174,8 @@ def run_info(folder: Path, raw: dict[str, Any], epochs: list[EpochSummary], dama
     best = max(kept, key=lambda e: e.test_accuracy, default=None)  # the first of equal ones
     return RunInfo(
         folder=folder,
-        id=_text(raw, "id", strict=False) or folder.name,
-        name=_text(raw, "name", strict=False) or folder.name,
+        id=_text(raw, "id", strict=False) or printable(folder.name),
+        name=_text(raw, "name", strict=False) or printable(folder.name),
         created=created,
         status=status,
         model=config.model if config else _text(config_values, "model", strict=False),
@@ -236,11 +241,11 @@ def process_start(pid: int) -> str | None:
     return fields[19]
 
 
-def _config(values: dict[str, Any]) -> TrainConfig | None:
-    try:
-        return TrainConfig.from_dict(values)
-    except (UserFacingError, TypeError):
-        return None
+def _config(raw: dict[str, Any]) -> TrainConfig:
+    """run.json's config, every field present and valid; ValueError says why it is not."""
+    if "config" not in raw:
+        raise ValueError("it holds no config")
+    return TrainConfig.from_stored(raw["config"], complete=True)
 
 
 def _text(raw: dict[str, Any], key: str, strict: bool = True, lines: bool = False) -> str:
@@ -254,32 +259,6 @@ def _text(raw: dict[str, Any], key: str, strict: bool = True, lines: bool = Fals
     return ""
 
 
-def _check_batches_header(folder: Path) -> None:
-    """Only the header: the table must not parse every batch report of every run."""
-    try:
-        with open(Path(folder) / BATCHES_CSV, "rb") as stream:
-            first = stream.readline(256)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise RunDamaged(f"{BATCHES_CSV} cannot be read: {exc.strerror or exc}.") from None
-    if first.endswith(b"\n"):
-        parse_batches([first.decode("utf-8", errors="replace").rstrip("\n")], 1, BATCHES_CSV)
-
-
-def _being_created(folder: Path) -> bool:
-    """An empty folder, or one holding only the temporary file of its first run.json: a run starting."""
-    try:
-        return all(entry.name.startswith(".") for entry in folder.iterdir())
-    except OSError:
-        return False
-
-
-def _age(run: RunInfo) -> tuple[float, str]:
-    try:
-        return datetime.fromisoformat(run.created).timestamp(), run.folder.name
-    except (ValueError, OverflowError, OSError):
-        try:
-            return run.folder.stat().st_mtime, run.folder.name
-        except OSError:
-            return 0.0, run.folder.name
+def _check_batches_header(folder: Path, bounds: RunBounds) -> None:
+    """Only its size and header: the table must not parse every batch report of every run."""
+    parse_batches(_tail(folder, BATCHES_CSV, bounds).read(most=1), 1, BATCHES_CSV)

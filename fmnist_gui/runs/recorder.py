@@ -246,10 +246,10 @@ class RunRecorder(Callback):
         if start is None or folder is None:
             return empty
         path = folder / layout.DYNAMICS
-        if not path.exists():
-            return empty
         try:
             earlier = load_dynamics(path)
+        except FileNotFoundError:
+            return empty
         except Exception as exc:  # noqa: BLE001 - DynamicsDamaged, or whatever a hostile file makes numpy raise
             reason = exc if isinstance(exc, DynamicsDamaged) else f"{layout.DYNAMICS} cannot be read: {type(exc).__name__}"
             self._warn(f"The training dynamics of {printable(folder.name)} are not continued ({reason})")

@@ -97,6 +97,14 @@ def dialog_stub(monkeypatch) -> DialogStub:
 
 
 @pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """The runs folder of the windows a test makes (FMNIST_RUNS), empty at first."""
+    folder = tmp_path / "runs"
+    monkeypatch.setenv("FMNIST_RUNS", str(folder))
+    return folder
+
+
+@pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 

@@ -16,13 +16,6 @@ from fmnist_gui.runs import list_runs, read_metrics
 from tests.qt.helpers import QUICK, train
 
 
-@pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "runs"
-    monkeypatch.setenv("FMNIST_RUNS", str(folder))
-    return folder
-
-
 def _cli_train(synthetic_dir, runs_dir, *options: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, FMNIST_ALLOW_SMALL="1", FMNIST_RUNS=str(runs_dir))
     return subprocess.run([sys.executable, "-m", "fmnist_gui", "train", "--preset", "quickstart", "--batch-size", "100",

@@ -26,7 +26,7 @@ from fmnist_gui.engine.layers import LayerPictures, layer_pictures
 from fmnist_gui.engine.projection import Projection, project_2d
 from fmnist_gui.engine.saliency import Explanation, explain
 from fmnist_gui.imaging import read_grayscale, to_fashion_mnist
-from fmnist_gui.qt.background.tasks import BackgroundWork, Done, Failed, Job
+from fmnist_gui.qt.background.tasks import BackgroundWork, Done, Failed, Job, Progress
 
 MODELS_KEPT = 3  # built models kept in the worker thread: the model on screen, a second to compare, one more
 LANE = "inference"
@@ -86,9 +86,11 @@ class InferenceWorker:
     def prepare_picture_file(self, key: str, path: str, on_done: Done, on_failed: Failed) -> None:
         self.prepare_picture(key, lambda: read_grayscale(path), on_done, on_failed)
 
-    def run(self, key: str, function: Callable[[Job[Any]], Any], on_done: Done, on_failed: Failed) -> None:
-        """Any other job (loading the data set, reading a run folder) on the same worker; `function` gets its Job."""
-        self._lane.submit(key, function, on_done, on_failed)
+    def run(self, key: str, function: Callable[[Job[Any]], Any], on_done: Done, on_failed: Failed,
+            on_progress: Progress | None = None) -> None:
+        """Any other job (loading the data set, reading a run folder) on the same worker; `function` gets its Job,
+        and what it reports reaches `on_progress`."""
+        self._lane.submit(key, function, on_done, on_failed, on_progress)
 
     def project(self, key: str, checkpoint: Checkpoint, images: np.ndarray, method: str, progress: StageProgress,
                 on_done: Done, on_failed: Failed) -> None:

@@ -13,6 +13,7 @@ from typing import Protocol
 from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.qt.common import dialogs
+from fmnist_gui.safe_text import printable
 
 
 class Log(Protocol):
@@ -30,9 +31,11 @@ class Reporter:
         self._held: list[tuple[str, str]] = []  # errors that came while a dialog was open
 
     def note(self, line: str) -> None:
-        self.log.add(line)
+        self.log.add(printable(line))
 
     def error(self, title: str, message: str, details: str = "") -> None:
+        """One line in the log and a dialog; paths and names in them are shown without control characters."""
+        title, message = printable(title), printable(message)
         self.log.add(f"{title}: {message}")
         if self.quiet:
             return

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.runs.overlay import grouped_series, run_series
 from fmnist_gui.runs import (
     RunInfo,
+    RunListing,
     default_runs_dir,
     last_checkpoint,
-    list_runs,
     read_metrics,
     rename_run,
     restore_run,
@@ -26,8 +26,9 @@ from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.state.settings import Settings
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.runs_table import RunsView
+from fmnist_gui.safe_text import printable
 
-REFRESH_MS = 3000  # how often the table follows runs written by this or another process
+REFRESH_MS = 3000  # how often the table follows runs written by this or another process (none while one listing runs)
 
 
 class RunsController(QObject):
@@ -39,13 +40,16 @@ class RunsController(QObject):
         self.view, self.plots, self.inference, self.reporter = view, plots, inference, reporter
         self.settings, self._open_path, self._window = settings, open_path, window
         self.runs_dir = default_runs_dir(settings.runs_dir())
+        self.listing = RunListing(self.runs_dir)  # used by one listing at a time, in the worker's thread
         self.runs: list[RunInfo] = []
+        self._listing = False  # a listing runs: the timer skips its turn, a refresh asked for comes after it
+        self._again = False
         self._trashed: list[Path] = []
         self._grouped = False
         self._recovery_offered = False
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._on_timer)
         view.selection_changed.connect(self._overlay)
         view.grouping_changed.connect(self._on_grouping_changed)
         view.open_requested.connect(self.open_run)
@@ -63,9 +67,14 @@ class RunsController(QObject):
             self._timer.stop()
 
     def refresh(self) -> None:
-        folder = self.runs_dir
-        self.inference.run("runs", lambda job: list_runs(folder), self._on_listed,
-                           lambda message, details: self.reporter.note(f"Cannot list the runs in {folder}: {message}"))
+        """List the runs again: only the folders that changed are read. Asked while a listing runs, once after it."""
+        if self._listing:
+            self._again = True
+            return
+        self._listing, self._again = True, False
+        listing = self.listing
+        self.inference.run("runs", lambda job: listing.refresh(job.report), self._on_listed, self._on_not_listed,
+                           self._on_partly_listed)
 
     def open_run(self, folder: Path) -> bool:
         """Open a run's last model (its final or stopped state), with its curves, to inspect or continue it."""
@@ -76,13 +85,33 @@ class RunsController(QObject):
         return self._open_path(str(checkpoint))
 
     # Handlers
-    def _on_listed(self, runs: list[RunInfo]) -> None:
+    def _on_timer(self) -> None:
+        if not self._listing:  # a slow listing is not asked for again while it runs
+            self.refresh()
+
+    def _on_partly_listed(self, runs: list[RunInfo]) -> None:
+        """The runs read so far in a long first listing: the table fills as it goes."""
         self.runs = runs
         self.view.set_runs(runs, self.runs_dir)
+
+    def _on_listed(self, runs: list[RunInfo]) -> None:
+        self._listed()
+        if runs != self.runs:  # the same runs, unchanged, are the same objects: nothing to redraw
+            self.runs = runs
+            self.view.set_runs(runs, self.runs_dir)
         self.listed.emit(runs)
         if not self._recovery_offered:
             self._recovery_offered = True
             self._offer_recovery(runs)
+
+    def _on_not_listed(self, message: str, details: str) -> None:
+        self._listed()
+        self.reporter.note(f"Cannot list the runs in {printable(self.runs_dir)}: {message}")
+
+    def _listed(self) -> None:
+        self._listing = False
+        if self._again:
+            self.refresh()
 
     def _offer_recovery(self, runs: list[RunInfo]) -> None:
         """After a crash or kill during a run: say which run stopped where, once, and offer to open it."""

@@ -66,7 +66,7 @@ EXTRA_SHORTCUTS = {"stop": "Esc", "pause": "Ctrl+P"}  # the issue's second ways 
 class MenuActions:
     """Builds the menu bar from ACTIONS and DOCKS; `actions[key]` is the QAction of a row."""
 
-    def __init__(self, window: QMainWindow, handlers: dict[str, Callable[[], object]], docks: dict[str, QDockWidget],
+    def __init__(self, window: QMainWindow, handlers: dict[str, Callable[..., object]], docks: dict[str, QDockWidget],
                  open_recent: Callable[[str], object]) -> None:
         self._open_recent = open_recent
         self.actions: dict[str, QAction] = {}

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
@@ -171,7 +172,7 @@ class MainWindow(QMainWindow):
         self.runs_view.compare_requested.connect(self.compare.compare_runs)
         self.comparison.other_changed.connect(self._on_comparison_changed)
         for dock in self.docks.values():
-            dock.toggleViewAction().toggled.connect(lambda shown, dock=dock: shown or self._on_dock_closed(dock))
+            dock.toggleViewAction().toggled.connect(partial(self._on_dock_toggled, dock))
         self.following.started.connect(self._on_state_shown_changed)
         self.following.ended.connect(self._on_state_shown_changed)
         self.training.run_recorded.connect(self.runs.refresh)
@@ -253,8 +254,8 @@ class MainWindow(QMainWindow):
         self.menus.update(idle=not self.session.active, has_model=self.document.checkpoint is not None or self.session.active,
                           comparing=self.comparison.other is not None, following=self.following.active)
 
-    def _on_dock_closed(self, dock: QDockWidget) -> None:
-        if not self.app_quitting:
+    def _on_dock_toggled(self, dock: QDockWidget, shown: bool) -> None:
+        if not shown and not self.app_quitting:
             self.status.showMessage(f"{dock.windowTitle()} is closed: View → {dock.windowTitle()} brings it back.", 10000)
 
     def _on_comparison_changed(self) -> None:

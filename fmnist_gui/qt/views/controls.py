@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmnist_gui.config import OPTIMIZERS, PRESETS, SCHEDULES, Continuation, TrainConfig, preset, preset_label
+from fmnist_gui.config import MAX_EPOCHS, OPTIMIZERS, PRESETS, SCHEDULES, Continuation, TrainConfig, preset, preset_label
 from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.engine.events import EDITABLE_FIELDS, value_problem
 from fmnist_gui.errors import UserFacingError
@@ -132,7 +132,7 @@ class ControlsPanel(QWidget):
         self.momentum.setToolTip("SGD momentum: how much of the previous step carries over (0 = plain SGD)")
         self.batch_size = QSpinBox(minimum=1, maximum=65536)
         self.batch_size.setToolTip("Images per training step")
-        self.epochs = QSpinBox(minimum=1, maximum=10000)
+        self.epochs = QSpinBox(minimum=1, maximum=MAX_EPOCHS)
         self.epochs.setToolTip("Passes over the 60,000 training images (Continue adds this many)")
         self.weight_decay = QDoubleSpinBox(decimals=6, minimum=0.0, maximum=1.0, singleStep=1e-4)
         self.weight_decay.setToolTip("L2 penalty on the weights; 0 turns it off")
