@@ -22,11 +22,13 @@ from fmnist_gui.config import TrainConfig
 from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.dynamics import TrainingDynamics, load_dynamics
-from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, DYNAMICS, METRICS_CSV, RUN_JSON, run_folder_of
+from fmnist_gui.runs.layout import BATCHES_CSV, CHANGES_JSONL, CONFUSION_JSONL, DYNAMICS, METRICS_CSV, RUN_JSON, SWEEPS
+from fmnist_gui.runs.layout import run_folder_of
 from fmnist_gui.runs.tables import LineTail, RunDamaged, batch_arrays, parse_batches, parse_changes, parse_confusion, parse_metrics
 from fmnist_gui.safe_text import printable
 
-STATUSES = ("running", "completed", "stopped", "diverged", "failed")  # as run.json stores them
+# As run.json stores them; "pruned": a sweep trial its pruner stopped (fmnist_gui.sweeps).
+STATUSES = ("running", "completed", "stopped", "pruned", "diverged", "failed")
 INTERRUPTED = "interrupted"  # a "running" run whose process is gone
 DAMAGED = "damaged"
 STALE_AFTER = 120.0  # seconds without a heartbeat before a run on another host counts as interrupted
@@ -42,7 +44,7 @@ class RunInfo:
     id: str
     name: str
     created: str  # ISO 8601 local time with milliseconds and its UTC offset
-    status: str  # running, completed, stopped, diverged, failed, interrupted, damaged
+    status: str  # running, completed, stopped, pruned, diverged, failed, interrupted, damaged
     model: str
     optimizer: str
     lr: float
@@ -84,7 +86,8 @@ def read_dynamics(folder: Path) -> TrainingDynamics | None:
 def list_runs(runs_dir: Path) -> list[RunInfo]:
     """Every run in `runs_dir`, newest first; a missing or unreadable folder gives an empty list."""
     try:
-        entries = [entry for entry in Path(runs_dir).iterdir() if not entry.name.startswith(".") and entry.is_dir()]
+        entries = [entry for entry in Path(runs_dir).iterdir()
+                   if not entry.name.startswith(".") and entry.name != SWEEPS and entry.is_dir()]
     except OSError:
         return []
     runs = [read_run(entry) for entry in entries if not _being_created(entry)]
