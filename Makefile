@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 XCB_STAMP := $(VENV)/.xcb-checked
 MULTIMEDIA_STAMP := $(VENV)/.multimedia-checked
 
-.PHONY: run test setup data xcb multimedia screenshot benchmark install-desktop uninstall-desktop bundle clean
+.PHONY: run test setup data postgres xcb multimedia screenshot benchmark install-desktop uninstall-desktop bundle clean
 
 run: setup data xcb multimedia
 	$(VENV)/bin/fmnist-gui
@@ -16,7 +16,7 @@ run: setup data xcb multimedia
 # The suite runs against the built wheel installed in a throwaway environment, as users install the
 # app (packaging/check_wheel.py builds it, checks that every module imports from it, trains with it).
 # PYTEST_ARGS passes options on: make test PYTEST_ARGS="-k follow".
-test: setup data multimedia
+test: setup data postgres multimedia
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/check_wheel.py --tests -- -q $(PYTEST_ARGS)
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
@@ -27,12 +27,16 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# The optional extras too (ONNX export, TensorBoard files, t-SNE, the camera), so that their tests run rather than skip.
-	$(PY) -m pip install -q -e '.[test,onnx,tensorboard,tsne,camera]'
+	$(PY) -m pip install -q -e '.[test,onnx,tensorboard,tsne,camera,postgres]'
 	touch $(STAMP)
 
 # Finds Fashion-MNIST where the app looks for it; installs Debian's package when it is missing.
 data: setup
 	@sh packaging/ensure-data.sh $(PY)
+
+# PostgreSQL's server programs, for the sweep test against a real database; installs Debian's package when missing.
+postgres:
+	@sh packaging/ensure-postgres.sh
 
 # The xcb platform plugin needs a few X libraries that a minimal Debian lacks.
 xcb: $(XCB_STAMP)

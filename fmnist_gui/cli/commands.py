@@ -41,6 +41,7 @@ COMMANDS_TABLE: dict[str, CommandInfo] = {
     "devices": CommandInfo("fmnist_gui.cli.devices", "the devices torch can use here"),
     "data": CommandInfo("fmnist_gui.cli.data", "where Fashion-MNIST is found, after checking it"),
     "export": CommandInfo("fmnist_gui.cli.export", "a checkpoint as ONNX (checked against PyTorch) and/or a Markdown model card"),
+    "sweep": CommandInfo("fmnist_gui.cli.sweep", "hyperparameter sweeps with Optuna: create, work (many processes, many machines), show"),
     "completion": CommandInfo("fmnist_gui.cli.completion", "print a shell completion script"),
     "install-desktop": CommandInfo("fmnist_gui.cli.desktop:Install",
                                    "add the app, its icon and the checkpoint file type to your desktop"),
@@ -49,8 +50,8 @@ COMMANDS_TABLE: dict[str, CommandInfo] = {
 COMMANDS = tuple(COMMANDS_TABLE)
 
 
-def load_command(name: str) -> Command:
-    """The command's module, or the object named in it, imported now."""
-    module_name, _, attribute = COMMANDS_TABLE[name].module.partition(":")
+def load_command(name: str, table: dict[str, CommandInfo] | None = None) -> Command:
+    """The command's module, or the object named in it, imported now; `table` holds sub-commands (`sweep`'s)."""
+    module_name, _, attribute = (COMMANDS_TABLE if table is None else table)[name].module.partition(":")
     module = importlib.import_module(module_name)
     return cast(Command, getattr(module, attribute) if attribute else module)

@@ -99,11 +99,12 @@ def training_config() -> argparse.ArgumentParser:
     return group
 
 
-def whole_run_config() -> argparse.ArgumentParser:
-    """The TrainConfig options only train takes: lr-find sweeps the rate itself, for a few hundred batches."""
+def whole_run_config(epochs: str = "epochs to reach in total (counting a resumed checkpoint's)") -> argparse.ArgumentParser:
+    """The TrainConfig options only whole runs take (train, a sweep's trials): lr-find sweeps the rate itself,
+    for a few hundred batches. `epochs` is what --epochs means to the command."""
     group = _group()
     group.add_argument("--lr", type=float, help="learning rate (the peak rate for one-cycle)")
-    group.add_argument("--epochs", type=int, help="epochs to reach in total (counting a resumed checkpoint's)")
+    group.add_argument("--epochs", type=int, help=epochs)
     group.add_argument("--schedule", choices=SCHEDULES)
     group.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None, help="random flips and shifts")
     return group

@@ -26,6 +26,7 @@ TENSORBOARD = "tensorboard"  # event files, when the optional tensorboard packag
 LAST = "last.pt"
 BEST = "best.pt"
 TRASH = ".trash"
+SWEEPS = "sweeps"  # the sweeps' journals, RUNS_DIR/sweeps/NAME/journal.log (fmnist_gui.sweeps): not a run
 
 METRICS_COLUMNS = ("epoch", "step", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "seconds")
 BATCH_COLUMNS = ("step", "epoch", "loss", "lr")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, RUN_JSON, run_folder_of
+from fmnist_gui.runs.layout import BATCHES_CSV, CONFUSION_JSONL, METRICS_CSV, RUN_JSON, SWEEPS, run_folder_of
 from fmnist_gui.runs.reader import INTERRUPTED, RunInfo, load_run_json, process_alive, read_run
 from fmnist_gui.runs.tables import RunDamaged
 from fmnist_gui.safe_text import printable
@@ -95,7 +95,8 @@ def _run_folders(runs_dir: Path) -> list[str]:
     """The paths of the folders in `runs_dir` that may be runs (plain strings: thousands are stat'ed each time)."""
     try:
         with os.scandir(runs_dir) as entries:
-            return [entry.path for entry in entries if not entry.name.startswith(".") and entry.is_dir()]
+            return [entry.path for entry in entries
+                    if not entry.name.startswith(".") and entry.name != SWEEPS and entry.is_dir()]  # sweeps/: journals
     except OSError:
         return []
 

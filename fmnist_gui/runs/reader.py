@@ -27,7 +27,8 @@ from fmnist_gui.runs.tables import (LineTail, RunDamaged, batch_arrays, check_ne
                                     parse_confusion, parse_metrics)
 from fmnist_gui.safe_text import printable
 
-STATUSES = ("running", "completed", "stopped", "diverged", "failed")  # as run.json stores them
+# As run.json stores them; "pruned": a sweep trial its pruner stopped (fmnist_gui.sweeps).
+STATUSES = ("running", "completed", "stopped", "pruned", "diverged", "failed")
 INTERRUPTED = "interrupted"  # a "running" run whose process is gone
 DAMAGED = "damaged"
 STALE_AFTER = 120.0  # seconds without a heartbeat before a run on another host counts as interrupted
@@ -42,7 +43,7 @@ class RunInfo:
     id: str
     name: str
     created: str  # ISO 8601 local time with milliseconds and its UTC offset
-    status: str  # running, completed, stopped, diverged, failed, interrupted, damaged
+    status: str  # running, completed, stopped, pruned, diverged, failed, interrupted, damaged
     model: str
     optimizer: str
     lr: float

@@ -23,7 +23,7 @@ from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.dynamics import DynamicsDamaged, TrainingDynamics, load_dynamics, save_dynamics
 from fmnist_gui.engine.callbacks import Callback, RunContext
-from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, RunFinished, RunStarted
+from fmnist_gui.engine.events import BatchRecord, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.events import HyperparameterChange
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs import layout, tensorboard
@@ -58,8 +58,9 @@ class RunRecorder(Callback):
     """
 
     def __init__(self, runs_dir: Path, name: str | None = None, resume: Path | None = None, keep: int = 50,
-                 on_warning: Callable[[str], None] | None = None) -> None:
+                 on_warning: Callable[[str], None] | None = None, fields: dict[str, Any] | None = None) -> None:
         self.runs_dir = Path(runs_dir).expanduser()
+        self.fields = dict(fields or {})  # what else run.json carries (a sweep trial's `sweep` and `trial`)
         self.name = name
         self.resume = Path(resume).expanduser() if resume is not None else None
         self.keep = max(1, keep)
@@ -79,6 +80,7 @@ class RunRecorder(Callback):
         self._unsaved: dict[int, str] = {}  # epochs whose snapshot could not be written, and why
         self._last_failure = ""  # why the last checkpoint save failed
         self._final_step: int | None = None  # the step of the model the run ended with
+        self._ending: tuple[str, str] | None = None  # finish_as(): the status and message a stop ends with
 
     def prepare(self, config: TrainConfig, start: Checkpoint | None, data: FashionMNIST | None,
                 when_busy: str = "refuse") -> Path:
@@ -101,6 +103,12 @@ class RunRecorder(Callback):
             raise RecordingError(f"Runs cannot be recorded in {printable(self.runs_dir)}: {_reason(exc)}.") from None
         assert self.folder is not None
         return self.folder
+
+    def finish_as(self, status: str, message: str) -> None:
+        """When the run ends by a stop, run.json says `status` and `message` instead of "stopped": a sweep's
+        pruned trial is stopped by its pruner, and readers should tell it from a stop by hand. A run that
+        ends any other way (completed, failed) keeps its own reason."""
+        self._ending = (status, message)
 
     @property
     def final_model_saved(self) -> bool:
@@ -186,7 +194,10 @@ class RunRecorder(Callback):
         if self._dynamics is not None and unfinished is not None:
             self._dynamics = self._dynamics.with_unfinished(unfinished)
             self._save_dynamics()
-        self._update(status=result.reason.value, message=result.message + self._unsaved_note(), finished=_now(),
+        status, message = result.reason.value, result.message
+        if self._ending is not None and result.reason is FinishReason.STOPPED:
+            status, message = self._ending
+        self._update(status=status, message=message + self._unsaved_note(), finished=_now(),
                      duration=self._base_duration + result.elapsed, **self._best())
         self._abandon(keep_folder=True)
 
@@ -229,6 +240,7 @@ class RunRecorder(Callback):
             self._dynamics = self._earlier_dynamics(parent, start, data, keep_unfinished=False)
             if self._dynamics is not None and self._dynamics.epoch_count:
                 self._save_dynamics()
+        self._meta.update(self.fields)
         self._meta.update(status="running", message="", pid=os.getpid(), pid_start=process_start(os.getpid()),
                           host=socket.gethostname(), config=config.to_dict(), device=config.device,
                           epochs_asked=config.epochs, versions=dict(library_versions()))

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 COLUMNS = ("Name", "Created", "Model", "Optimizer", "LR", "Epochs", "Best test", "Status", "Duration")
 STATUS_COLORS = {"running": QColor(21, 101, 192), "failed": QColor(198, 40, 40), "diverged": QColor(198, 40, 40),
-                 "damaged": QColor(198, 40, 40), "interrupted": QColor(230, 81, 0), "stopped": QColor(120, 120, 120)}
+                 "damaged": QColor(198, 40, 40), "interrupted": QColor(230, 81, 0), "stopped": QColor(120, 120, 120),
+                 "pruned": QColor(120, 120, 120)}
 
 
 class RunsTableModel(QAbstractTableModel):
