@@ -96,7 +96,13 @@ def test_the_window_follows_a_run_another_process_writes(qtbot, make_window, run
         qtbot.waitUntil(lambda: len(window.plots.test_accuracy.series.x) == 3 and window.predictions.checkpoint is not None
                         and window.predictions.checkpoint.epoch == 3 and not window.busy, timeout=20000)
         assert "completed" in window.status.currentMessage()
+        # The followed run's own values and name, never the model that was on screen before (issue: small-cnn shown)
+        followed = list_runs(runs_dir)[0]
+        assert window.controls.config() == followed.config and window.controls.config().model == "quickstart-mlp"
+        assert not window.controls.lr.isEnabled() and not window.controls.train_button.isEnabled()
+        assert f"following “{followed.name}”" in window.windowTitle()
         window.following.stop()
+        assert window.controls.lr.isEnabled() and "following" not in window.windowTitle()
     finally:
         process.kill()
         process.wait()

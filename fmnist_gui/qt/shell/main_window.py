@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from fmnist_gui.checkpoint import CheckpointError
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
+from fmnist_gui.runs import RunInfo
 from fmnist_gui.unsaved import keep_unsaved
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt.common import dialogs
@@ -174,7 +175,8 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             dock.toggleViewAction().toggled.connect(partial(self._on_dock_toggled, dock))
         self.following.started.connect(self._on_state_shown_changed)
-        self.following.ended.connect(self._on_state_shown_changed)
+        self.following.ended.connect(self._on_following_ended)
+        self.following.run_read.connect(self._on_followed_run_read)
         self.training.run_recorded.connect(self.runs.refresh)
         self.session.run_started.connect(lambda run: self.following.stop())
 
@@ -257,6 +259,16 @@ class MainWindow(QMainWindow):
     def _on_dock_toggled(self, dock: QDockWidget, shown: bool) -> None:
         if not shown and not self.app_quitting:
             self.status.showMessage(f"{dock.windowTitle()} is closed: View → {dock.windowTitle()} brings it back.", 10000)
+
+    def _on_followed_run_read(self, run: RunInfo) -> None:
+        """The followed run's name in the title and its values in the form, locked: never another model's."""
+        self.controls.show_followed(run.name, run.config)
+        self.document.set_following(f"“{run.name}” ({run.model})" if run.model else f"“{run.name}”")
+
+    def _on_following_ended(self) -> None:
+        self.controls.show_followed(None)
+        self.document.set_following(None)
+        self._on_state_shown_changed()
 
     def _on_comparison_changed(self) -> None:
         self._on_state_shown_changed()

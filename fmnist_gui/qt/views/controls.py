@@ -102,6 +102,7 @@ class ControlsPanel(QWidget):
         self._paused_config: TrainConfig | None = None  # the run's values while it is paused
         self._shown_at_pause: dict[str, float | None] = {}
         self._origin = ""  # the preset the form's values started from (set_config)
+        self._following: str | None = None  # the name of a run another process writes, while it is followed
 
         self._has_gpu = any(info.name != "cpu" for info in devices)
         self.preset = _narrow(QComboBox())
@@ -423,8 +424,15 @@ class ControlsPanel(QWidget):
     def _clear_error(self) -> None:
         self.error.hide()
 
+    def show_followed(self, name: str | None, config: TrainConfig | None = None) -> None:
+        """A followed run's values in the form, locked while it is followed (None: following ended, unlocked)."""
+        self._following = name
+        if config is not None:
+            self.set_config(config)
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
-        idle = not self._running
+        idle = not self._running and self._following is None
         for widget in (self.preset, self.device, self.model, self.optimizer, self.lr, self.batch_size,
                        self.epochs, self.weight_decay, self.schedule, self.seed, self.augment):
             widget.setEnabled(idle or (self._editing and widget in (self.lr, self.weight_decay)))
@@ -448,6 +456,9 @@ class ControlsPanel(QWidget):
             self.hint.setText(PAUSED_HINT)
         elif self._running:
             self.hint.setText("Values are locked while a run is going.")
+        elif self._following is not None:
+            self.hint.setText(f"The values of “{self._following}”, which is being followed. File → Stop following "
+                              "unlocks them.")
         else:
             self.hint.setText("")
         self.buttons_changed.emit()
