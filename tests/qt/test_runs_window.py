@@ -176,3 +176,22 @@ def test_a_folder_that_is_not_a_run_is_not_followed(qtbot, make_window, dialog_s
     assert not window.following.active and window.following.folder is None
     (title, message), = dialog_stub.errors
     assert title == "Cannot follow this folder" and "is not a run folder: it holds no run.json" in message
+
+
+def test_double_clicking_a_running_run_offers_to_follow_it_and_never_says_it_ended(qtbot, make_window, runs_dir,
+                                                                                 synthetic_dir, dialog_stub):
+    env = dict(os.environ, FMNIST_ALLOW_SMALL="1", FMNIST_RUNS=str(runs_dir))
+    process = subprocess.Popen([sys.executable, "-m", "fmnist_gui", "train", "--preset", "quickstart", "--batch-size", "10",
+                                "--epochs", "50", "--data-dir", str(synthetic_dir)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert "epoch 1/50" in process.stdout.readline()
+        window = make_window()
+        (folder,) = [path for path in runs_dir.iterdir() if path.is_dir() and not path.name.startswith(".")]
+        assert window.runs.open_run(folder)
+        assert "is still training" in dialog_stub.confirms[-1] and window.following.active
+        assert window.following.folder == folder and not any("ended" in message for _, message in dialog_stub.errors)
+        window.following.stop()
+    finally:
+        process.kill()
+        process.wait()

@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
             reporter=self.reporter, show_status=lambda text: self.status.showMessage(text, 8000), window=self)
         self.runs = RunsController(
             view=self.runs_view, plots=self.plots, inference=self.inference, reporter=self.reporter,
-            settings=self.settings, open_path=self.files.open_path, window=self)
+            settings=self.settings, open_path=self.files.open_path, follow=self._follow_run, window=self)
         self.training = TrainingController(
             session=self.session, document=self.document, controls=self.controls, plots=self.plots, status=self.status,
             predictions=self.predictions, analysis=self.analysis, reporter=self.reporter, settings=self.settings,
@@ -259,6 +259,9 @@ class MainWindow(QMainWindow):
     def _on_dock_toggled(self, dock: QDockWidget, shown: bool) -> None:
         if not shown and not self.app_quitting:
             self.status.showMessage(f"{dock.windowTitle()} is closed: View → {dock.windowTitle()} brings it back.", 10000)
+
+    def _follow_run(self, folder: Path) -> None:
+        self.following.follow(folder)
 
     def _on_followed_run_read(self, run: RunInfo) -> None:
         """The followed run's name in the title and its values in the form, locked: never another model's."""
