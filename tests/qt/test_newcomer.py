@@ -7,6 +7,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from fmnist_gui.config import preset
 from fmnist_gui.engine import FinishReason
+from fmnist_gui.qt.shell.docks import LAYOUT_VERSION
 from fmnist_gui.qt.state.run_state import RunState
 from tests.qt.helpers import QUICK, train
 
@@ -205,6 +206,6 @@ def test_a_closed_dock_says_where_to_find_it_again(qtbot, make_window, settings)
     window = make_window()
     window.docks["controls"].close()
     assert window.status.currentMessage() == "Training is closed: View → Training brings it back."
-    window.settings.save_layout(window.saveGeometry(), window.saveState(8))
+    window.settings.save_layout(window.saveGeometry(), window.saveState(LAYOUT_VERSION))
     again = make_window()
     assert any("Closed when the app was last used: Training" in line for line in again.log.lines())

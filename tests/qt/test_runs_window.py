@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtSvg import QSvgRenderer
 
 from fmnist_gui.runs import list_runs, read_metrics
@@ -195,3 +196,49 @@ def test_double_clicking_a_running_run_offers_to_follow_it_and_never_says_it_end
     finally:
         process.kill()
         process.wait()
+
+
+def _visible_rows(window) -> float:
+    table = window.runs_view.table
+    return table.viewport().height() / table.verticalHeader().defaultSectionSize()
+
+
+@pytest.mark.parametrize(("size", "rows"), [((1920, 1040), 5), ((1280, 760), 3)])
+def test_the_runs_table_shows_a_few_runs_at_first_and_the_train_button_stays_in_view(qtbot, make_window, size, rows):
+    window = make_window()
+    window.resize(*size)
+    window.reset_layout()
+    window.raise_dock("runs")
+    qtbot.wait(50)
+    assert rows <= _visible_rows(window) < rows + 1  # a few rows: not 1.5, and not half the window
+    train_button = window.controls.train_button
+    assert train_button.visibleRegion().boundingRect().height() == train_button.height()  # not scrolled away
+
+
+def test_the_runs_table_tells_runs_apart_by_their_settings_and_columns_can_be_hidden(
+        qtbot, make_window, runs_dir, synthetic_dir, settings):
+    for options in (["--batch-size", "100"], ["--batch-size", "50", "--weight-decay", "0.01", "--augment"]):
+        assert _cli_train(synthetic_dir, runs_dir, "--epochs", "1", *options).returncode == 0
+    window = make_window()
+    _show_runs(qtbot, window, 2)
+    from fmnist_gui.qt.views.runs_table import COLUMNS
+
+    model = window.runs_view.proxy
+    rows = [{COLUMNS[c]: model.index(r, c).data() for c in range(model.columnCount())} for r in range(model.rowCount())]
+    assert sorted((row["Batch"], row["Weight decay"], row["Augment"]) for row in rows) == [
+        ("100", "0", "none"), ("50", "0.01", "flips, shifts")]
+    assert {row["Schedule"] for row in rows} == {"constant"}
+    tooltip = model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "batch size" in tooltip and "weight decay" in tooltip and "seed 0" in tooltip
+    assert str(window.runs.runs[0].folder.parent) in tooltip  # the folder is still said, after the settings
+
+    header = window.runs_view.table.horizontalHeader()
+    weight_decay = COLUMNS.index("Weight decay")
+    menu = window.runs_view.columns_menu()
+    assert [action.text() for action in menu.actions()] == list(COLUMNS[1:])  # the name cannot be hidden
+    next(action for action in menu.actions() if action.text() == "Weight decay").trigger()
+    assert window.runs_view.table.isColumnHidden(weight_decay)
+    assert header.isSectionHidden(weight_decay)
+    window.shutdown()
+    again = make_window()
+    assert again.runs_view.hidden_columns() == ["Weight decay"]  # the choice is kept

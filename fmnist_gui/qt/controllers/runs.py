@@ -60,6 +60,8 @@ class RunsController(QObject):
         view.note_requested.connect(self._note)
         view.trash_requested.connect(self._trash)
         view.undo_requested.connect(self._undo)
+        view.set_hidden_columns(settings.hidden_run_columns())
+        view.hidden_columns_changed.connect(settings.set_hidden_run_columns)
 
     def set_shown(self, shown: bool) -> None:
         """Told by the dock: the table follows the folder only while someone can see it."""

@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
         self._default_sizes()
 
     def _default_sizes(self) -> None:
-        apply_default_sizes(self, self.docks)
+        apply_default_sizes(self, self.docks, self.runs_view.height_for_rows)
 
     # What the parts tell each other through the window
     def _on_data_loaded(self, data: FashionMNIST) -> None:

@@ -92,6 +92,14 @@ class Settings:
     def set_reopen_last_model(self, on: bool) -> None:
         self._settings.setValue("files/reopen_last", bool(on))
 
+    def hidden_run_columns(self) -> list[str]:
+        """The Runs table's columns the user hid, by title."""
+        value = self._settings.value("runs/hidden_columns", [])
+        return [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else []
+
+    def set_hidden_run_columns(self, titles: list[str]) -> None:
+        self._settings.setValue("runs/hidden_columns", list(titles))
+
     def data_dir(self) -> str | None:
         value = self._settings.value("data/folder")
         return str(value) if value else None
