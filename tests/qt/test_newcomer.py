@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QLabel
 
 from fmnist_gui.config import preset
 from fmnist_gui.engine import FinishReason
@@ -184,6 +185,9 @@ def test_help_lists_every_shortcut_starts_newcomers_off_and_says_where_things_ar
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.close()
+    pictures = [label.pixmap() for label in dialog.findChildren(QLabel) if not label.pixmap().isNull()]
+    assert len(pictures) == 3  # each step's picture ships with the package
+    assert all(120 <= picture.height() and picture.width() <= 360 for picture in pictures)
 
 
 def test_the_window_opens_the_last_model_again_at_start_unless_told_not_to(qtbot, make_window, settings, tmp_path):
