@@ -89,7 +89,7 @@ class LRFinderDialog(QDialog):
         self.stop_button.setToolTip("End the search at the next batch; a part of the curve suggests no rate")
         self.use_button = QPushButton("Use this rate")
         self.use_button.setToolTip("Put the suggested rate into the form's learning-rate field (for one-cycle, its peak)")
-        self.other_button = QPushButton()  # the steepest descent when another rule is advised, or the other way round
+        self.other_button = QPushButton()  # the steepest descent when another rule is advised, else a tenth of the minimum
         self.other_button.hide()
         self.advice = QLabel()
         self.advice.setWordWrap(True)
@@ -198,7 +198,7 @@ class LRFinderDialog(QDialog):
             self.use_button.setText(f"Use {self._suggestion:g} ({advised})")
             self.use_button.setEnabled(True)
             self.use_button.setDefault(True)
-            other = "steepest descent" if advised != "steepest descent" else "valley"
+            other = "steepest descent" if advised != "steepest descent" else "minimum / 10"
             if other in rules and rounded_rate(rules[other]) != self._suggestion:
                 self._other = rounded_rate(rules[other])
                 self.other_button.setText(f"Use {self._other:g} ({other})")
