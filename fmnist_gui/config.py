@@ -11,6 +11,7 @@ from typing import Any
 from fmnist_gui import checks
 from fmnist_gui.devices import best_device, check_device_syntax
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.formats import counted
 from fmnist_gui.models import MODELS
 from fmnist_gui.names import DEFAULT_MODEL, OPTIMIZERS, SCHEDULES
 
@@ -172,5 +173,5 @@ def preset_label(config: TrainConfig) -> tuple[str | None, str]:
     for name in names:
         base = PRESETS[name][1].replace(device=config.device)
         if config.replace(epochs=base.epochs) == base:
-            return name, f"{name}, {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+            return name, f"{name}, {counted(config.epochs, 'epoch')}"
     return None, "custom"

@@ -7,6 +7,7 @@ import json
 
 from fmnist_gui.cli.options import FOLDER, complete_as, json_output, positive, runs_folder
 from fmnist_gui.cli.table import print_table
+from fmnist_gui.formats import counted
 from fmnist_gui.names import JSON_SCHEMA
 
 PARENTS = (json_output("print one JSON object"), runs_folder("the runs folder"))
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
                                "forgetting": s.forgetting, "agreement": round(s.agreement, 4), "score": round(s.score, 4)}
                               for s in suspects]}))
         return 0
-    print(f"{printable(folder.name)}: {len(suspects)} likely mislabelled training image{'s' if len(suspects) != 1 else ''} "
-          f"of {dynamics.train_size:,}, from {dynamics.epoch_count} epoch{'s' if dynamics.epoch_count != 1 else ''}")
+    print(f"{printable(folder.name)}: {counted(len(suspects), 'likely mislabelled training image')} "
+          f"of {dynamics.train_size:,}, from {counted(dynamics.epoch_count, 'epoch')}")
     if not suspects:
         return 0
     rows = [("INDEX", "GIVEN", "PREDICTED", "CONFIDENCE", "VARIABILITY", "FORGOTTEN")]

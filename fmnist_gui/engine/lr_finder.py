@@ -208,8 +208,8 @@ def describe(lrs: np.ndarray, smoothed: np.ndarray, suggestion: float | None, ex
     if suggestion is None:
         return f"The loss did not fall at any rate from {lrs[0]:.2g} to {lrs[-1]:.2g}: no rate can be suggested."
     ending = f"the loss exploded at {lrs[-1]:.2g}" if exploded else f"it reached {lrs[-1]:.2g} without exploding"
-    return (f"Suggested learning rate {suggestion:.2g}, where the smoothed loss falls fastest; "
-            f"{done} batches tried, {ending}.")
+    # Which rule's rate to use depends on the schedule (advice below): the message names none as "the" suggestion.
+    return f"The smoothed loss fell fastest at {suggestion:.2g}; {done} batches tried, {ending}."
 
 
 def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderOptions = FinderOptions(),

@@ -27,6 +27,7 @@ from fmnist_gui.engine.example_tracker import ExampleTracker
 from fmnist_gui.engine.optim import build_optimization, change_hyperparameter
 from fmnist_gui.engine.step import describe_failure, train_step
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.formats import counted
 from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
 
 SAMPLE_COUNT = 16
@@ -246,7 +247,7 @@ class Trainer:
             self.callbacks.on_epoch_end(record)
             if self.control.stop_requested:
                 return FinishReason.STOPPED, f"Stopped by request after epoch {epoch}."
-        return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1].test_accuracy:.2f}%."
+        return FinishReason.COMPLETED, f"Finished {counted(config.epochs, 'epoch')}: test accuracy {self.history[-1].test_accuracy:.2f}%."
 
     def _train_epoch(self, run: _Setup, epoch: int, first_batch: int = 1) -> _EpochPass:
         """One pass over the shuffled training set from `first_batch`, until its end or a stop request.

@@ -92,7 +92,7 @@ def test_a_run_records_a_point_per_batch_and_suggests_a_rate_inside_the_range(sy
     assert np.all(np.diff(result.lrs) > 0) and result.lrs[0] == pytest.approx(1e-7)
     assert not result.stopped
     assert result.suggestion is not None and result.lrs[10] <= result.suggestion <= result.lrs[-6]
-    assert f"Suggested learning rate {result.suggestion:.2g}" in result.message
+    assert f"The smoothed loss fell fastest at {result.suggestion:.2g}" in result.message
     assert len(reports) == done and all(isinstance(v, float) for report in reports for v in report)
     assert [r[0] for r in reports] == sorted(r[0] for r in reports) and reports[-1][1] == pytest.approx(result.lrs[-1])
 

@@ -41,9 +41,11 @@ def test_the_dialog_shows_the_suggestion_and_use_this_rate_fills_the_form(make_w
     assert dialog.isVisible() and dialog.description.text().startswith("quickstart-mlp · adam · batch 50")
     assert result.suggestion is not None and dialog.suggestion == float(f"{result.suggestion:.2g}")
     assert dialog.line.isVisible() and dialog.line.label.format == f"steepest descent {dialog.suggestion:g} ← advised"
+    for rule, line in dialog.rule_lines.items():  # every rule's line says its name on the plot
+        assert line.isVisible() and line.label.toPlainText().startswith(f"{rule} "), rule
     assert dialog.current_line.isVisible() and dialog.current_line.label.format == f"your rate {QUICK.lr:g}"
     assert "constant rate the steepest descent" in dialog.advice.text()  # the quick config's schedule is constant
-    assert dialog.message.text() == result.message and dialog.message.text().startswith("Suggested learning rate")
+    assert dialog.message.text() == result.message and dialog.message.text().startswith("The smoothed loss fell fastest")
     assert not dialog.stop_button.isEnabled() and dialog.use_button.isEnabled()
     assert window.controls.lr.value() == QUICK.lr != dialog.suggestion  # nothing changes until asked
     dialog.use_button.click()

@@ -19,6 +19,7 @@ from fmnist_gui.dynamics import DynamicsSummary, Suspect, TrainingDynamics, most
 from fmnist_gui.engine.events import NOT_SEEN
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.export import write_suspects_csv
+from fmnist_gui.formats import counted
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.state.dynamics_model import DynamicsModel
 from fmnist_gui.qt.state.predictions import Predictions, Split
@@ -93,7 +94,7 @@ class DynamicsPanelsController(QObject):
 
     def _about(self) -> str:
         epochs = self.model.epoch_count
-        return f"{self.model.source or 'training'}, {epochs} epoch{'s' if epochs != 1 else ''}"
+        return f"{self.model.source or 'training'}, {counted(epochs, 'epoch')}"
 
     def _on_dynamics_changed(self) -> None:
         shown = self._shown()

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from fmnist_gui.formats import counted
 from fmnist_gui.runs.overlay import grouped_series, run_series
 from fmnist_gui.runs import (
     RunInfo,
@@ -182,8 +183,8 @@ class RunsController(QObject):
 
         if self._change(move, "Cannot move the run to the trash"):
             count = len(self._trashed)
-            self.view.offer_undo(f"Undo: bring back {count} run{'s' if count != 1 else ''}")
-            self.reporter.note(f"Moved {count} run{'s' if count != 1 else ''} to {self.runs_dir / '.trash'}.")
+            self.view.offer_undo(f"Undo: bring back {counted(count, 'run')}")
+            self.reporter.note(f"Moved {counted(count, 'run')} to {self.runs_dir / '.trash'}.")
 
     def _undo(self) -> None:
         trashed, self._trashed = self._trashed, []

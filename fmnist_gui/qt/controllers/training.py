@@ -17,7 +17,7 @@ from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.events import HyperparameterChange, learned_nothing
 from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.formats import format_duration, format_loss
+from fmnist_gui.formats import counted, format_duration, format_loss
 from fmnist_gui.runs import RunRecorder
 from fmnist_gui.qt.controllers.analysis import AnalysisController
 from fmnist_gui.qt.state.document import ModelDocument
@@ -179,7 +179,7 @@ class TrainingController(QObject):
         self.document.set_training(config.model)
         self.reporter.note(
             f"Run {'started' if fresh else 'continued'}: {config.model}, {config.optimizer} lr {config.lr:g}, "
-            f"batch {config.batch_size}, {config.epochs} epochs, {config.schedule}, weight decay {config.weight_decay:g}, "
+            f"batch {config.batch_size}, {counted(config.epochs, 'epoch')}, {config.schedule}, weight decay {config.weight_decay:g}, "
             f"seed {config.seed}, {'augmented, ' if config.augment else ''}on {config.device}"
         )
 

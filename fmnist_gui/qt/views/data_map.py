@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSplitter, QStackedW
                                QVBoxLayout, QWidget)
 
 from fmnist_gui.dynamics.derive import AMBIGUOUS_VARIABILITY, EASY_CONFIDENCE, Region
+from fmnist_gui.formats import counted
 from fmnist_gui.qt.state.dynamics_model import DynamicsModel
 from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.views.gallery import ImageGallery, class_filter
@@ -250,7 +251,7 @@ class DataMapView(RedrawWhenShown, QWidget):
             self.view_box.setRange(xRange=(0, max(0.3, float(np.nanmax(self.variability, initial=0)) * 1.05)), yRange=(0, 1), padding=0.02)
         epochs = summary.epochs
         source = f" of {self.dynamics.source}" if self.dynamics.source else ""
-        self.caption.setText(f"{epochs} epoch{'s' if epochs != 1 else ''}{source}; {len(self.variability):,} images. "
+        self.caption.setText(f"{counted(epochs, 'epoch')}{source}; {len(self.variability):,} images. "
                              f"Hover for an image, click to inspect it.")
         if self._hovered is not None:
             self._show_hover(self._hovered)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmnist_gui.formats import format_duration
+from fmnist_gui.formats import counted, format_duration
 from fmnist_gui.safe_text import printable
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def _tooltip(run: RunInfo) -> str:
     settings = [] if config is None else [
         f"model {config.model}, {config.optimizer} at learning rate {config.lr:g}"
         + (f", momentum {config.momentum:g}" if config.optimizer == "sgd" else ""),
-        f"batch size {config.batch_size}, {config.epochs} epoch{'s' if config.epochs != 1 else ''}, "
+        f"batch size {config.batch_size}, {counted(config.epochs, 'epoch')}, "
         f"{config.schedule} schedule",
         f"weight decay {config.weight_decay:g}, augmentation {'random flips and shifts' if config.augment else 'none'}",
         f"seed {config.seed}, device {run.device or config.device}" + (f", preset {config.preset}" if config.preset else ""),
@@ -235,7 +235,7 @@ class RunsView(QWidget):
                 selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
         self.table.selectionModel().blockSignals(False)
         where = f" in {printable(folder)}" if folder else ""
-        self.caption.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''}" if runs else "No runs yet")
+        self.caption.setText(f"{counted(len(runs), 'run')}" if runs else "No runs yet")
         self.caption.setToolTip(f"Runs{where}; every training run records itself here.")
         self._update_buttons()
         if set(self.selected()) != selected:
