@@ -12,6 +12,7 @@ from fmnist_gui.engine import FinishReason, Trainer
 from fmnist_gui.engine import trainer as trainer_module
 from fmnist_gui.engine.events import NOT_SEEN
 from fmnist_gui.engine.example_tracker import ExampleTracker
+from fmnist_gui.engine.optim import continuation_config
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.labels import FixSet, LabelsError
 from fmnist_gui.labels.training import data_for_run, with_fixes
@@ -95,6 +96,11 @@ def test_a_run_stopped_mid_epoch_resumes_with_the_same_fixes_exactly(synthetic_d
     weights, expected = resumed.checkpoint().model_state, straight.checkpoint().model_state
     assert all(torch.equal(weights[key], expected[key]) for key in expected)
     assert np.all(read_dynamics(first.folder).train_predicted[:, SET_ASIDE] == NOT_SEEN)
+
+
+def test_continue_training_keeps_the_fix_set_the_model_trained_with(fast_config, fix_set):
+    saved = fast_config.replace(labels=fix_set.identity)
+    assert continuation_config(saved, 2, 1e-3, fast_config.replace(epochs=3)).labels == fix_set.identity
 
 
 def test_a_fix_set_changed_since_the_run_is_not_taken_for_the_one_it_trained_with(synthetic_data, fix_set):
