@@ -48,7 +48,8 @@ class ConsoleProgress(Callback):
             self.err,
             f"Training {c.model} ({run.parameter_count:,} parameters) on {printable(run.device_name)}: {c.optimizer} lr {c.lr:g}, "
             f"batch {c.batch_size}, {counted(c.epochs, 'epoch')}, {c.schedule} schedule{', augmented' if c.augment else ''}, "
-            f"seed {c.seed}{resumed}; {run.train_size} training / {run.test_size} test images.",
+            f"seed {c.seed}{resumed}; {run.train_size} training / {run.test_size} test images"
+            + (f", training labels fixed by {c.labels}." if c.labels else "."),
         )
 
     def on_batch_end(self, record: BatchRecord) -> None:

@@ -79,6 +79,8 @@ class Trainer:
         resume_from: Checkpoint | None = None,
         report_interval: float = REPORT_INTERVAL,
     ) -> None:
+        if config.labels != data.label_fixes:
+            raise UserFacingError(_fixes_mismatch(config.labels, data.label_fixes))
         if resume_from is not None:
             if resume_from.config.model != config.model:
                 raise UserFacingError(
@@ -196,7 +198,7 @@ class Trainer:
         model = self.resume_from.build_model(device) if self.resume_from else get_model_spec(config.model).create(device)
         self.model = model
         mean, std = _normalization(config)
-        train_size, test_size = len(data.train_labels), len(data.test_labels)
+        train_size, test_size = data.trained_count, len(data.test_labels)  # set-aside images are not trained on
         batches = math.ceil(train_size / config.batch_size)
         first_epoch = self._first_epoch
         optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
@@ -260,8 +262,7 @@ class Trainer:
         model.train()
         run.tracker.clear()
         device = data.train_images.device
-        shuffle = torch.Generator().manual_seed(_epoch_seed(config.seed, epoch))
-        order = torch.randperm(len(data.train_labels), generator=shuffle).to(device)
+        order = _epoch_order(data, config.seed, epoch)
         generator = torch.Generator()
         epoch_loss = torch.zeros((), device=device)
         window_loss = torch.zeros((), device=device)
@@ -410,10 +411,29 @@ def _epoch_seed(seed: int, epoch: int) -> int:
     return (seed * 1_000_003 + epoch) % 2**63
 
 
+def _epoch_order(data: FashionMNIST, seed: int, epoch: int) -> torch.Tensor:
+    """The training-set positions of one epoch in the order its batches take them: a seeded shuffle of the
+    images trained on. Set-aside images are left out of the shuffle itself, so they are never drawn."""
+    shuffle = torch.Generator().manual_seed(_epoch_seed(seed, epoch))
+    order = torch.randperm(data.trained_count, generator=shuffle).to(data.train_labels.device)
+    return data.train_kept[order] if data.train_kept is not None else order
+
+
+def _fixes_mismatch(asked: str, applied: str) -> str:
+    """Why a run cannot train on data whose label fixes are not those its config names."""
+    if not applied:
+        return (f"The run trains with the label fix set {asked}, but its data has no fixes applied; "
+                "load the fix set first (`fmnist-gui train --labels NAME`).")
+    if not asked:
+        return f"The data has the label fix set {applied} applied, but the run's config names none."
+    return f"The run trains with the label fix set {asked}, but its data has {applied} applied."
+
+
 def _batches_done_in_epoch(saved: Checkpoint | None, config: TrainConfig, batches: int) -> int:
     """Batches of the unfinished epoch a resumed checkpoint already trained; 0 when its batches
-    differ from this run's (another batch size or seed), so that epoch starts over."""
-    if saved is None or (saved.config.batch_size, saved.config.seed) != (config.batch_size, config.seed):
+    differ from this run's (another batch size, seed or fix set), so that epoch starts over."""
+    if saved is None or (saved.config.batch_size, saved.config.seed, saved.config.labels) != (
+            config.batch_size, config.seed, config.labels):
         return 0
     return min(saved.extra_batches, batches - 1)
 

@@ -8,8 +8,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fmnist_gui.cli.options import json_output
-from fmnist_gui.cli.sweep.options import add_name, csv_option, locate, usage_errors, where
+from fmnist_gui.cli.options import csv_option, json_output
+from fmnist_gui.cli.sweep.options import add_name, locate, usage_errors, where
 from fmnist_gui.cli.table import print_table
 
 if TYPE_CHECKING:
