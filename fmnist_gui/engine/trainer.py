@@ -20,7 +20,7 @@ from fmnist_gui.data import FashionMNIST
 from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine.augment import augment_batch
 from fmnist_gui.engine.callbacks import Callback, CallbackList, RunContext, RunControl
-from fmnist_gui.engine.evaluation import evaluate, to_input
+from fmnist_gui.engine.evaluation import evaluate, log_probabilities, to_input
 from fmnist_gui.engine.events import BatchRecord, EpochDynamics, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.events import EDITABLE_FIELDS, HyperparameterChange, value_problem
 from fmnist_gui.engine.example_tracker import ExampleTracker
@@ -242,7 +242,7 @@ class Trainer:
                 lr=_current_lr(optimizer),
                 seconds=seconds,
                 elapsed=self._clock.elapsed(self._paused_seconds),
-                train_dynamics=run.tracker.read(epoch),
+                train_dynamics=run.tracker.read(epoch, _set_aside_probability(run)),
             )
             self.history.append(record.summary())
             self._take_snapshot(run)
@@ -417,6 +417,19 @@ def _epoch_order(data: FashionMNIST, seed: int, epoch: int) -> torch.Tensor:
     shuffle = torch.Generator().manual_seed(_epoch_seed(seed, epoch))
     order = torch.randperm(data.trained_count, generator=shuffle).to(data.train_labels.device)
     return data.train_kept[order] if data.train_kept is not None else order
+
+
+def _set_aside_probability(run: _Setup) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The set-aside images' positions and the probability the model now gives their label: where a data
+    map draws them (apart), though they were never trained on."""
+    data = run.data
+    if data.train_kept is None or data.trained_count == len(data.train_labels):
+        return None
+    aside = torch.ones(len(data.train_labels), dtype=torch.bool, device=data.train_labels.device)
+    aside[data.train_kept] = False
+    positions = torch.nonzero(aside).squeeze(1)
+    log_probs = log_probabilities(run.model, data.train_images[positions], run.mean, run.std)
+    return positions, log_probs.gather(1, data.train_labels[positions].unsqueeze(1)).squeeze(1).exp()
 
 
 def _fixes_mismatch(asked: str, applied: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from fmnist_gui.checkpoint import load_checkpoint
+from fmnist_gui.dynamics import example_statistics
 from fmnist_gui.engine import FinishReason, Trainer
 from fmnist_gui.engine import trainer as trainer_module
 from fmnist_gui.engine.events import NOT_SEEN
@@ -58,9 +59,15 @@ def test_relabelled_images_train_with_their_new_label_and_set_aside_ones_are_nev
     assert all(np.array_equal(np.sort(epoch), kept) for epoch in per_epoch)  # the others once an epoch, these never
 
     dynamics = read_dynamics(recorder.folder)
-    assert np.all(dynamics.train_predicted[:, SET_ASIDE] == NOT_SEEN)  # no record in any epoch
-    assert np.all(np.isnan(dynamics.train_probability[:, SET_ASIDE].astype(np.float32)))
+    assert np.all(dynamics.train_predicted[:, SET_ASIDE] == NOT_SEEN)  # no training record in any epoch
     assert np.all(dynamics.train_predicted[:, kept] != NOT_SEEN)
+    # Each epoch's end still gives them a place on the data map, drawn apart, and no training statistic.
+    placed = dynamics.train_probability[:, SET_ASIDE].astype(np.float32)
+    assert np.all((placed >= 0) & (placed <= 1))
+    stats = example_statistics(dynamics.train_probability, dynamics.train_predicted, dynamics.train_labels)
+    assert stats.set_aside is not None and np.flatnonzero(stats.set_aside).tolist() == SET_ASIDE
+    assert np.all(np.isfinite(stats.set_aside_confidence[SET_ASIDE])) and np.isnan(stats.confidence[SET_ASIDE]).all()
+    assert stats.forgetting[SET_ASIDE].sum() == 0 and not stats.never_learned[SET_ASIDE].any()
     assert np.array_equal(dynamics.train_labels, expected)  # the labels it trained with, new ones included
     assert np.array_equal(dynamics.test_labels, synthetic_data.test_labels.numpy())  # the test set is never changed
     assert trainer.history[-1].confusion is not None and np.sum(trainer.history[-1].confusion) == 200

@@ -22,6 +22,7 @@ from fmnist_gui.export import write_suspects_csv
 from fmnist_gui.formats import counted
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.state.predictions import Predictions, Split
 from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.state.settings import Settings
@@ -37,8 +38,8 @@ Raise = Callable[[str], None]
 class DynamicsViews:
     """The widgets of the dynamics docks, by their keys in docks.DOCKS."""
 
-    def __init__(self, class_names: tuple[str, ...]) -> None:
-        self.suspects = SuspectsView(class_names)
+    def __init__(self, class_names: tuple[str, ...], fixes: LabelFixes | None = None) -> None:
+        self.suspects = SuspectsView(class_names, fixes)
         self.pinned = PinnedView(class_names)
         self.forgetting = ForgettingView(class_names)
 

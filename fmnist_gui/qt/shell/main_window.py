@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from fmnist_gui.checkpoint import CheckpointError
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
-from fmnist_gui.runs import RunInfo
+from fmnist_gui.runs import RunInfo, default_runs_dir
 from fmnist_gui.unsaved import keep_unsaved
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt.common import dialogs
@@ -25,6 +25,7 @@ from fmnist_gui.qt.controllers.analysis import AnalysisController, AnalysisViews
 from fmnist_gui.qt.controllers.dataset import DataController, missing_data_banner
 from fmnist_gui.qt.shell.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
 from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.controllers.dynamics import DynamicsController
 from fmnist_gui.qt.state.dynamics_model import DynamicsModel
 from fmnist_gui.qt.controllers.dynamics_panels import DynamicsPanelsController, DynamicsViews
@@ -37,6 +38,7 @@ from fmnist_gui.qt.background.camera import open_camera
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.controllers.inside import InsideController, InsideViews
 from fmnist_gui.qt.controllers.compare import CompareController
+from fmnist_gui.qt.controllers.label_fixes import LabelFixesController, labels_dir_beside
 from fmnist_gui.qt.controllers.lr_finder import LRFinderController
 from fmnist_gui.qt.controllers.presenter import PresenterController, LabelledImages
 from fmnist_gui.qt.state.predictions import Predictions
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.document = ModelDocument(self.settings, self)
         self.dynamics_model = DynamicsModel(self)
         self.comparison = ComparisonState(self)
+        self.label_fixes_state = LabelFixes(labels_dir_beside(default_runs_dir(self.settings.runs_dir())), CLASS_NAMES, self)
         self.camera = open_camera(self.work)  # None without the optional camera extra
         # Views
         self.controls = ControlsPanel(available_devices())
@@ -83,7 +86,7 @@ class MainWindow(QMainWindow):
         self.runs_view, self.timeline = RunsView(), EpochTimeline()
         self.compare_view = CompareView(self.predictions.class_names)
         self.data_map = DataMapView(self.predictions, self.dynamics_model)
-        self.dynamics_views = DynamicsViews(self.predictions.class_names)
+        self.dynamics_views = DynamicsViews(self.predictions.class_names, self.label_fixes_state)
         self.inside_views = InsideViews(self.predictions)
         self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
                                         "log": self.log, "runs": self.runs_view, "timeline": self.timeline,
@@ -126,6 +129,16 @@ class MainWindow(QMainWindow):
             view=self.compare_view, state=self.comparison, predictions=self.predictions, document=self.document,
             analysis=self.analysis, inference=self.inference, reporter=self.reporter, settings=self.settings,
             dynamics=self.dynamics_model, open_path=self.files.open_path, window=self)
+        review = self.dynamics_views.suspects.review
+        assert review is not None  # the Suspects view was given the fix set's state
+        self.label_fixes = LabelFixesController(
+            fixes=self.label_fixes_state, review=review, controls=self.controls,
+            predictions=self.predictions, document=self.document, reporter=self.reporter, settings=self.settings,
+            compare_with=self.compare.compare_with, window=self)
+        self.training.training_data = self.label_fixes.training_data
+        for shows_training_images in (self.data_map.gallery, self.dynamics_views.forgetting.gallery,
+                                      self.views.browser.gallery, self.views.inspector):
+            shows_training_images.set_label_fixes(self.label_fixes_state)
         self.epochs = EpochsController(
             timeline=self.timeline, document=self.document, analysis=self.analysis, inference=self.inference,
             reporter=self.reporter, compare_with=self.compare.compare_with, parent=self)
@@ -179,6 +192,7 @@ class MainWindow(QMainWindow):
         self.following.run_read.connect(self._on_followed_run_read)
         self.training.run_recorded.connect(self.runs.refresh)
         self.session.run_started.connect(lambda run: self.following.stop())
+        self.session.run_finished.connect(lambda result: self.label_fixes.run_finished(result, self.session.checkpoint()))
 
     def _restore(self) -> None:
         self._default_layout = self.saveState(LAYOUT_VERSION)
