@@ -111,7 +111,7 @@ class DataMapView(RedrawWhenShown, QWidget):
             self.plot.addItem(item)
         # Images the run set aside (a label fix set): placed by the model's view of them at each epoch's end,
         # drawn hollow, apart from the images it trained on.
-        self.set_aside_points = pg.ScatterPlotItem(pxMode=True, size=6, pen=pg.mkPen(90, 90, 90, 220), brush=None)
+        self.set_aside_points = pg.ScatterPlotItem(pxMode=True, size=9, pen=pg.mkPen(20, 20, 20, 230, width=1.5), brush=None)
         self.set_aside_points.setZValue(len(self.bins) + 1)
         self.plot.addItem(self.set_aside_points)
         self._set_aside = np.zeros(0, dtype=bool)

@@ -13,15 +13,16 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPixmap
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout,
                                QWidget)
 
 from fmnist_gui.labels import Action
 from fmnist_gui.qt.state.label_fixes import LabelFixes
-from fmnist_gui.qt.views.widgets import gray_to_qimage
+from fmnist_gui.qt.views.widgets import ImageView
 
-IMAGE_SIDE = 140
+IMAGE_SIDE = 224
+MINIMUM_IMAGE_SIDE = 72
 NEW_FIX_SET = "New fix set…"
 KEYS_TEXT = "A accept · 0–9 relabel · X set aside · K keep · S skip · ⌫ undecide · Ctrl+Z undo"
 
@@ -57,10 +58,8 @@ class ReviewPanel(QWidget):
         bar.addWidget(self.undo_button)
         bar.addWidget(self.redo_button)
 
-        self.picture = QLabel()
-        self.picture.setFixedSize(IMAGE_SIDE, IMAGE_SIDE)
-        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setStyleSheet("background: black;")
+        self.picture = ImageView(minimum=MINIMUM_IMAGE_SIDE)  # as large as the card's height allows, never over the text
+        self.picture.setMaximumSize(IMAGE_SIDE, IMAGE_SIDE)
         self.about = QLabel()
         self.about.setWordWrap(True)
         self.about.setTextFormat(Qt.TextFormat.RichText)
@@ -77,23 +76,23 @@ class ReviewPanel(QWidget):
         self.skip_button = QPushButton("Skip  (S)")
         self.skip_button.setToolTip("Decide later: the next image")
         buttons = QGridLayout()
-        buttons.addWidget(self.accept_button, 0, 0)
-        buttons.addWidget(self.relabel_button, 0, 1)
-        buttons.addWidget(self.exclude_button, 1, 0)
-        buttons.addWidget(self.keep_button, 1, 1)
-        buttons.addWidget(self.skip_button, 2, 0, 1, 2)
+        # The accept button names a class ("Relabel as T-shirt/top  (A)"): a row of its own, never cut.
+        buttons.addWidget(self.accept_button, 0, 0, 1, 2)
+        buttons.addWidget(self.relabel_button, 1, 0, 1, 2)
+        buttons.addWidget(self.exclude_button, 2, 0)
+        buttons.addWidget(self.keep_button, 2, 1)
+        buttons.addWidget(self.skip_button, 3, 0, 1, 2)
         keys = QLabel(KEYS_TEXT)
         keys.setWordWrap(True)
         keys.setStyleSheet("color: palette(placeholder-text);")
         card = QVBoxLayout()
-        card.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignHCenter)
+        card.addWidget(self.picture, 1, Qt.AlignmentFlag.AlignHCenter)
         card.addWidget(self.about)
         card.addLayout(buttons)
         card.addWidget(keys)
-        card.addStretch(1)
         self.card = QWidget()
         self.card.setLayout(card)
-        self.card.setMinimumWidth(IMAGE_SIDE + 80)
+        self.card.setMinimumWidth(220)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -165,14 +164,12 @@ class ReviewPanel(QWidget):
         for button in (self.accept_button, self.relabel_button, self.exclude_button, self.keep_button, self.skip_button):
             button.setEnabled(shown)
         if self.current is None:
-            self.picture.clear()
+            self.picture.set_image(None)
             self.about.setText("Nothing to review here.")
             self.accept_button.setText("Relabel as the model says  (A)")
             return
         index, given, suggested, agreement = self.current
-        if self._image is not None:
-            picture = QPixmap.fromImage(gray_to_qimage(self._image)).scaled(IMAGE_SIDE, IMAGE_SIDE)
-            self.picture.setPixmap(picture)
+        self.picture.set_image(self._image)
         decided = self.fixes.decision_text(index)
         self.about.setText(f"Training image #{index:,}<br>labelled <b>{names[given]}</b><br>the model says "
                            f"<b>{names[suggested]}</b> in {100 * agreement:.0f}% of the epochs"
