@@ -92,6 +92,7 @@ class ControlsPanel(QWidget):
     stop_requested = Signal()
     revert_requested = Signal()
     find_lr_requested = Signal(TrainConfig)  # the form's values for the learning-rate finder
+    sweep_requested = Signal(TrainConfig)  # the form's values, to start a sweep around them
     buttons_changed = Signal()  # a run button was enabled, disabled or renamed
 
     def __init__(self, devices: list[DeviceInfo], parent: QWidget | None = None) -> None:
@@ -167,6 +168,9 @@ class ControlsPanel(QWidget):
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train a new model from scratch with these values")
+        self.sweep_button = QPushButton("Sweep around these values…")
+        self.sweep_button.setToolTip("Open the Sweeps workspace with these values: choose which vary and how widely, "
+                                     "and train many trials in worker processes")
         self.continue_button = QPushButton("Continue training")
         self.continue_button.setToolTip("Train the model on screen further, keeping its architecture, optimizer state "
                                         "and history; the form's epochs are added")
@@ -200,6 +204,7 @@ class ControlsPanel(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         buttons.addWidget(self.hint)
+        buttons.addWidget(self.sweep_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(hyper)
@@ -220,6 +225,7 @@ class ControlsPanel(QWidget):
         self.stop_button.clicked.connect(self.stop_requested)
         self.revert_button.clicked.connect(self.revert_requested)
         self.find_lr.clicked.connect(lambda: self._emit_config(self.find_lr_requested))
+        self.sweep_button.clicked.connect(lambda: self._emit_config(self.sweep_requested))
         for widget in (self.lr, self.momentum, self.weight_decay):
             widget.valueChanged.connect(self._clear_error)
             widget.lineEdit().textChanged.connect(self._on_editable_text_changed)  # also for half-typed text
