@@ -11,11 +11,13 @@ from typing import Any
 from fmnist_gui import checks
 from fmnist_gui.devices import best_device, check_device_syntax
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.formats import counted
 from fmnist_gui.models import MODELS
-from fmnist_gui.names import DEFAULT_MODEL, OPTIMIZERS, SCHEDULES
+from fmnist_gui.names import DEFAULT_MODEL, FIX_SET_IDENTITY, OPTIMIZERS, SCHEDULES
 
 MAX_SEED = 2**31 - 1  # what the form's seed field (a 32-bit spin box) can hold
 MAX_EPOCHS = 10_000  # the most a run can ask for: what its recorded files can hold is bounded by it
+ADDED_LATER = ("labels",)  # fields a complete stored config (run.json) may lack: older versions wrote none
 
 
 class ConfigError(UserFacingError):
@@ -38,6 +40,10 @@ class TrainConfig:
     # The preset the values started from ("" for none): kept in checkpoints and run folders so that a run can
     # be named after it ("default, 2 epochs"); not a hyperparameter, so two configs that differ only here are equal.
     preset: str = field(default="", compare=False)
+    # The label fix set the run trains with, as "NAME@HASH" (fmnist_gui.labels; "" for the labels as the data
+    # files hold them). It compares: two runs on differently fixed labels are different experiments, and a
+    # resumed run must train on the labels it started with. Files written before it existed hold none.
+    labels: str = ""
 
     def __post_init__(self) -> None:
         checks = [
@@ -53,6 +59,8 @@ class TrainConfig:
             (isinstance(self.augment, bool), f"Augmentation is on or off, not {self.augment!r}."),
             (isinstance(self.preset, str) and len(self.preset) <= 40 and self.preset.isprintable(),
              f"A preset's name is a short line of text, not {self.preset!r}."),
+            (self.labels == "" or (isinstance(self.labels, str) and FIX_SET_IDENTITY.fullmatch(self.labels) is not None),
+             f"A label fix set is named as NAME@HASH, not {self.labels!r}."),
         ]
         for ok, message in checks:
             if not ok:
@@ -80,7 +88,7 @@ class TrainConfig:
         """The config a file stores; ValueError says why it is none. With `complete` every field must be there
         (a run.json has them all), else a missing one takes its default."""
         values = checks.mapping(raw, "its config")
-        missing = [f.name for f in dataclasses.fields(cls) if f.name not in values] if complete else []
+        missing = [f.name for f in dataclasses.fields(cls) if f.name not in values and f.name not in ADDED_LATER] if complete else []
         if missing:
             raise ValueError(f"its config lacks {missing[0]}")
         try:
@@ -172,5 +180,5 @@ def preset_label(config: TrainConfig) -> tuple[str | None, str]:
     for name in names:
         base = PRESETS[name][1].replace(device=config.device)
         if config.replace(epochs=base.epochs) == base:
-            return name, f"{name}, {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+            return name, f"{name}, {counted(config.epochs, 'epoch')}"
     return None, "custom"

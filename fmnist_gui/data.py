@@ -7,7 +7,7 @@ import gzip
 import os
 import stat
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,22 +52,35 @@ class DataError(UserFacingError):
 
 @dataclass(frozen=True)
 class FashionMNIST:
-    """The whole data set as uint8 images (N, 28, 28) and int64 labels, on one device."""
+    """The whole data set as uint8 images (N, 28, 28) and int64 labels, on one device.
+
+    A label fix set (fmnist_gui.labels) changes only the training side, and only in memory: `train_labels`
+    are then the labels the run trains with, `train_kept` the positions drawn into batches (the others are
+    set aside) and `label_fixes` names the fix set and its content ("NAME@HASH"). The test set is never changed.
+    """
 
     train_images: torch.Tensor
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
     source: Path
+    train_kept: torch.Tensor | None = None  # int64 positions of the images trained on; None: every image
+    label_fixes: str = ""  # the fix set applied to train_labels as "NAME@HASH"; "" for the labels as the files hold them
+
+    @property
+    def trained_count(self) -> int:
+        """How many training images a run draws into its batches."""
+        return len(self.train_kept) if self.train_kept is not None else len(self.train_labels)
 
     def to(self, device: torch.device | str) -> FashionMNIST:
         """The same data resident on `device` (no copy when it is there already)."""
-        return FashionMNIST(
-            self.train_images.to(device),
-            self.train_labels.to(device),
-            self.test_images.to(device),
-            self.test_labels.to(device),
-            self.source,
+        return replace(
+            self,
+            train_images=self.train_images.to(device),
+            train_labels=self.train_labels.to(device),
+            test_images=self.test_images.to(device),
+            test_labels=self.test_labels.to(device),
+            train_kept=self.train_kept.to(device) if self.train_kept is not None else None,
         )
 
 

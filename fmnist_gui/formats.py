@@ -17,3 +17,8 @@ def format_loss(value: float) -> str:
     if value != value or value in (float("inf"), float("-inf")):
         return str(value)
     return f"{max(value, 0.0):.4f}"
+
+
+def counted(count: int, noun: str) -> str:
+    """"1 epoch", "3 epochs", "10,000 runs": the number with the noun it counts."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

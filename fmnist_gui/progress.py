@@ -11,7 +11,7 @@ from typing import TextIO
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.engine.callbacks import Callback
 from fmnist_gui.engine.events import BatchRecord, EpochRecord, RunFinished, RunStarted
-from fmnist_gui.formats import format_duration, format_loss
+from fmnist_gui.formats import counted, format_duration, format_loss
 from fmnist_gui.names import JSON_SCHEMA
 from fmnist_gui.safe_text import printable, say
 
@@ -47,8 +47,9 @@ class ConsoleProgress(Callback):
         self._write(
             self.err,
             f"Training {c.model} ({run.parameter_count:,} parameters) on {printable(run.device_name)}: {c.optimizer} lr {c.lr:g}, "
-            f"batch {c.batch_size}, {c.epochs} epochs, {c.schedule} schedule{', augmented' if c.augment else ''}, "
-            f"seed {c.seed}{resumed}; {run.train_size} training / {run.test_size} test images.",
+            f"batch {c.batch_size}, {counted(c.epochs, 'epoch')}, {c.schedule} schedule{', augmented' if c.augment else ''}, "
+            f"seed {c.seed}{resumed}; {run.train_size} training / {run.test_size} test images"
+            + (f", training labels fixed by {c.labels}." if c.labels else "."),
         )
 
     def on_batch_end(self, record: BatchRecord) -> None:

@@ -34,6 +34,7 @@ COMMANDS_TABLE: dict[str, CommandInfo] = {
     "lr-find": CommandInfo("fmnist_gui.cli.lr_find", "suggest a learning rate: a short run with a rising rate (Smith's range test)"),
     "runs": CommandInfo("fmnist_gui.cli.runs", "list the recorded runs, or write their metrics as CSV"),
     "datamap": CommandInfo("fmnist_gui.cli.datamap", "a run's training images whose labels look wrong, from its training dynamics"),
+    "labels": CommandInfo("fmnist_gui.cli.labels", "label fix sets: accept the data map's suspects, relabel or set aside images, list them"),
     "present": CommandInfo("fmnist_gui.cli.present", "demo a saved model (or two side by side) full screen, to a room"),
     "evaluate": CommandInfo("fmnist_gui.cli.evaluate", "test loss and accuracy of a checkpoint"),
     "compare": CommandInfo("fmnist_gui.cli.compare", "two checkpoints on the test set: which is better, and is the difference real?"),
@@ -48,6 +49,14 @@ COMMANDS_TABLE: dict[str, CommandInfo] = {
     "uninstall-desktop": CommandInfo("fmnist_gui.cli.desktop:Uninstall", "remove what install-desktop added"),
 }
 COMMANDS = tuple(COMMANDS_TABLE)
+
+
+def add_subcommands(parser: argparse.ArgumentParser, table: dict[str, CommandInfo], dest: str) -> None:
+    """A command's sub-commands (`sweep create`, `labels apply` …), from its own table, as the top level's are built."""
+    sub = parser.add_subparsers(dest=dest, metavar="SUBCOMMAND", required=True)
+    for name, info in table.items():
+        command = load_command(name, table)
+        command.add_arguments(sub.add_parser(name, help=info.help, description=info.help, parents=[*command.PARENTS]))
 
 
 def load_command(name: str, table: dict[str, CommandInfo] | None = None) -> Command:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fmnist_gui.cli.options import FOLDER, complete_as, json_output, positive, runs_folder
 from fmnist_gui.cli.table import print_table
+from fmnist_gui.formats import counted
 from fmnist_gui.names import JSON_SCHEMA
+
+if TYPE_CHECKING:
+    from fmnist_gui.dynamics import TrainingDynamics
 
 PARENTS = (json_output("print one JSON object"), runs_folder("the runs folder"))
 
@@ -23,15 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fmnist_gui.data import CLASS_NAMES
     from fmnist_gui.dynamics import example_statistics, likely_mislabelled
-    from fmnist_gui.errors import UserFacingError
-    from fmnist_gui.runs import default_runs_dir, find_run, read_dynamics
     from fmnist_gui.safe_text import printable
 
-    folder = find_run(default_runs_dir(args.runs_dir), args.run)
-    dynamics = read_dynamics(folder)
-    if dynamics is None or not dynamics.epoch_count:
-        raise UserFacingError(f"Run {printable(folder.name)} has no training dynamics: it finished no epoch, "
-                              "or was recorded by a version that did not keep them.")
+    folder, dynamics = recorded_dynamics(args.runs_dir, args.run)
     stats = example_statistics(dynamics.train_probability, dynamics.train_predicted, dynamics.train_labels)
     suspects = likely_mislabelled(dynamics.train_probability, dynamics.train_predicted, dynamics.train_labels,
                                   stats, top=args.top)
@@ -43,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
                                "forgetting": s.forgetting, "agreement": round(s.agreement, 4), "score": round(s.score, 4)}
                               for s in suspects]}))
         return 0
-    print(f"{printable(folder.name)}: {len(suspects)} likely mislabelled training image{'s' if len(suspects) != 1 else ''} "
-          f"of {dynamics.train_size:,}, from {dynamics.epoch_count} epoch{'s' if dynamics.epoch_count != 1 else ''}")
+    print(f"{printable(folder.name)}: {counted(len(suspects), 'likely mislabelled training image')} "
+          f"of {dynamics.train_size:,}, from {counted(dynamics.epoch_count, 'epoch')}")
     if not suspects:
         return 0
     rows = [("INDEX", "GIVEN", "PREDICTED", "CONFIDENCE", "VARIABILITY", "FORGOTTEN")]
@@ -52,3 +52,17 @@ def run(args: argparse.Namespace) -> int:
               str(s.forgetting)) for s in suspects]
     print_table(rows)
     return 0
+
+
+def recorded_dynamics(runs_dir: str | None, run: str) -> tuple[Path, TrainingDynamics]:
+    """The folder of the run `run` names and its training dynamics, at least one epoch of them."""
+    from fmnist_gui.errors import UserFacingError
+    from fmnist_gui.runs import default_runs_dir, find_run, read_dynamics
+    from fmnist_gui.safe_text import printable
+
+    folder = find_run(default_runs_dir(runs_dir), run)
+    dynamics = read_dynamics(folder)
+    if dynamics is None or not dynamics.epoch_count:
+        raise UserFacingError(f"Run {printable(folder.name)} has no training dynamics: it finished no epoch, "
+                              "or was recorded by a version that did not keep them.")
+    return folder, dynamics

@@ -22,6 +22,7 @@ FILE = {"bash": "_shtab_compgen_files", "zsh": "_files"}
 FOLDER = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/"}
 DEVICE_HELP = "cpu, cuda, cuda:N or mps (see `fmnist-gui devices`)"
 RUNS_DIR_DEFAULT = "(default: $FMNIST_RUNS, else ~/.local/share/fmnist-gui/runs)"
+LABELS_DIR_DEFAULT = "(default: $FMNIST_LABELS, else labels/ beside the runs folder, ~/.local/share/fmnist-gui/labels)"
 
 
 def complete_as(action: argparse.Action, kind: dict[str, str] = FILE) -> argparse.Action:
@@ -65,6 +66,18 @@ def runs_folder(what: str) -> argparse.ArgumentParser:
     group = _group()
     complete_as(group.add_argument("--runs-dir", help=f"{what} {RUNS_DIR_DEFAULT}"), FOLDER)
     return group
+
+
+def labels_folder() -> argparse.ArgumentParser:
+    """--labels-dir, for the commands that read or write label fix sets."""
+    group = _group()
+    complete_as(group.add_argument("--labels-dir", help=f"where fix sets are kept {LABELS_DIR_DEFAULT}"), FOLDER)
+    return group
+
+
+def csv_option(parser: argparse.ArgumentParser) -> None:
+    """--csv FILE, required: the commands that write a table somewhere."""
+    complete_as(parser.add_argument("--csv", metavar="FILE", required=True, help="the CSV file to write"))
 
 
 def json_output(what: str) -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ environment:
   FMNIST_DATA         folder holding the Fashion-MNIST IDX files, looked in after --data-dir
   FMNIST_ALLOW_SMALL  set to 1 to accept data sets smaller than Fashion-MNIST (tests, quick trials)
   FMNIST_RUNS         where runs are recorded, after --runs-dir (default ~/.local/share/fmnist-gui/runs)
+  FMNIST_LABELS       where label fix sets are kept, after --labels-dir (default: labels/ beside the runs folder)
 
 exit codes:
   0  done;  1  the command failed (a bad file, a missing device, a full disk …);

@@ -51,6 +51,7 @@ def _write_csv(args: argparse.Namespace) -> int:
     from fmnist_gui.errors import UserFacingError
     from fmnist_gui.export import write_metrics_csv
     from fmnist_gui.export.common import check_target
+    from fmnist_gui.formats import counted
     from fmnist_gui.runs import RunDamaged, default_runs_dir, find_run, list_runs, read_metrics, read_run
     from fmnist_gui.safe_text import printable
 
@@ -76,8 +77,7 @@ def _write_csv(args: argparse.Namespace) -> int:
         raise UserFacingError(f"No run could be read, so {printable(args.csv)} was not written.")
     path = write_metrics_csv(runs, args.csv)
     epochs = sum(len(history) for _, history in runs)
-    print(f"Wrote {printable(path.name)}: {len(runs)} run{'s' if len(runs) != 1 else ''}, "
-          f"{epochs} epoch{'s' if epochs != 1 else ''}.")
+    print(f"Wrote {printable(path.name)}: {counted(len(runs), 'run')}, {counted(epochs, 'epoch')}.")
     return 0
 
 
@@ -101,7 +101,7 @@ def _run_entry(run: RunInfo) -> dict[str, Any]:
 
 
 def _print_runs(runs: list[RunInfo], runs_dir: Path) -> None:
-    from fmnist_gui.formats import format_duration
+    from fmnist_gui.formats import counted, format_duration
     from fmnist_gui.safe_text import printable, say
 
     if not runs:

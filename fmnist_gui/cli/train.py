@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fmnist_gui.cli.options import (complete_as, config_from, data_folder, device_option, json_output, positive, runs_folder,
-                                    training_config, whole_run_config)
+from fmnist_gui.cli.options import (complete_as, config_from, data_folder, device_option, json_output, labels_folder, positive,
+                                    runs_folder, training_config, whole_run_config)
 from fmnist_gui.cli.status import EXIT_FAILURE, EXIT_INTERRUPTED, UsageError, say_error
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from fmnist_gui.runs import RunRecorder
 
 PARENTS = (training_config(), whole_run_config(), device_option(), json_output("print one JSON object per epoch"),
-           data_folder(), runs_folder("where runs are recorded"))
+           data_folder(), runs_folder("where runs are recorded"), labels_folder())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", type=positive, default=50, metavar="N", help="epoch snapshots a run folder keeps "
                         "at most (the first, the best and the last always; default 50)")
     parser.add_argument("--name", help="the run's name in the runs list")
+    complete_as(parser.add_argument(
+        "--labels", dest="fix_set", metavar="NAME|FILE",
+        help="train with this label fix set (see `fmnist-gui labels`): relabelled images train with their new label, "
+             "set-aside images are never drawn into a batch. The test set is never changed by a fix set. A resumed run "
+             "goes on with the fix set it trained with, unchanged, unless this names one"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     resolve_device(config.device)
     data = load_fashion_mnist(args.data_dir)
+    config, data = _with_label_fixes(args, config, data)
     recorder = None if args.no_record else _recorder(args, resume_path)
     # The recorder first: when an epoch's line is printed, the epoch is on disk.
     callbacks = [recorder, ConsoleProgress(json_lines=args.json), _announcer(recorder)] if recorder else [ConsoleProgress(json_lines=args.json)]
@@ -79,6 +85,20 @@ def run(args: argparse.Namespace) -> int:
     if signals.exit_code is not None:
         return signals.exit_code
     return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def _with_label_fixes(args: argparse.Namespace, config: TrainConfig, data: FashionMNIST) -> tuple[TrainConfig, FashionMNIST]:
+    """The config and data with the fix set --labels names applied, or the one a resumed run trained with."""
+    from fmnist_gui.cli.labels.common import name_as_usage_error
+    from fmnist_gui.labels import default_labels_dir
+    from fmnist_gui.labels.training import data_for_run, training_fix_set, with_fixes
+
+    labels_dir = default_labels_dir(args.labels_dir)
+    if args.fix_set is None:
+        return config, data_for_run(config.labels, data, labels_dir)
+    with name_as_usage_error():
+        fix_set = training_fix_set(args.fix_set, labels_dir, data)
+    return config.replace(labels=fix_set.identity), with_fixes(data, fix_set)
 
 
 def _resume_path(text: str) -> Path:

@@ -43,6 +43,11 @@ class ExampleStatistics:
     never_learned: np.ndarray  # bool: seen, never predicted as labelled
     unforgettable: np.ndarray  # bool: learned at some epoch and never forgotten after
     regions: np.ndarray  # int8 Region codes
+    # Images the run set aside (never trained on, yet given a probability at each epoch's end): where a
+    # data map draws them, apart; every other statistic leaves them out (NaN or 0).
+    set_aside: np.ndarray | None = None  # bool
+    set_aside_confidence: np.ndarray | None = None  # float32, NaN but for set-aside images
+    set_aside_variability: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.confidence)
@@ -76,10 +81,19 @@ def example_statistics(probability: np.ndarray, predicted: np.ndarray, labels: n
         correctness = np.where(counts > 0, correct.sum(axis=0) / np.maximum(counts, 1), np.nan).astype(np.float32)
     forgetting = forgetting_events(correct, seen)
     learned = correct.any(axis=0)
+    aside = (counts == 0) & np.isfinite(probability).any(axis=0)
+    aside_confidence = aside_variability = None
+    if aside.any():
+        placed = np.where(aside[None, :], probability, np.nan)
+        placed_counts = np.isfinite(placed).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            aside_confidence = _nan_mean(placed, placed_counts)
+            aside_variability = np.sqrt(_nan_mean((placed - aside_confidence[None, :]) ** 2, placed_counts))
     return ExampleStatistics(
         confidence=confidence, variability=variability, correctness=correctness, forgetting=forgetting,
         never_learned=(counts > 0) & ~learned, unforgettable=learned & (forgetting == 0),
-        regions=regions(confidence, variability),
+        regions=regions(confidence, variability), set_aside=aside if aside.any() else None,
+        set_aside_confidence=aside_confidence, set_aside_variability=aside_variability,
     )
 
 

@@ -88,9 +88,10 @@ class TrainingDynamics:
         if self.epoch_count and train.epoch <= self.epochs[-1]:
             return self.until(train.epoch - 1).with_epoch(train, test_probabilities)
         if self.unfinished is not None and self.unfinished.epoch == train.epoch:
-            unseen = predicted == NOT_SEEN
-            probability = np.where(unseen, self.unfinished.label_probability, probability)
-            predicted = np.where(unseen, self.unfinished.predicted, predicted)
+            # What the interrupted part trained fills what the rest did not (a set-aside image's place stays)
+            earlier = (predicted == NOT_SEEN) & (self.unfinished.predicted != NOT_SEEN)
+            probability = np.where(earlier, self.unfinished.label_probability, probability)
+            predicted = np.where(earlier, self.unfinished.predicted, predicted)
         test = np.asarray(test_probabilities, dtype=np.float32)
         test_probability = np.take_along_axis(test, self.test_labels[:, None].astype(np.int64), axis=1)[:, 0]
         return TrainingDynamics(

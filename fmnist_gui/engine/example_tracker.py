@@ -5,6 +5,11 @@ probability the model gave its label and the class it predicted, at the batch th
 it. Each batch only copies its logits into a buffer on the training device (one small op, the
 loop never waits); the probabilities and classes are worked out for the whole set at once when
 the epoch is read.
+
+Images a run sets aside (a label fix set's exclusions) are never trained on, so they have no
+training record: `read` marks them not seen. It can be given their probability from the model at
+the epoch's end, which only places them on a data map (drawn apart); every training statistic
+still leaves them out.
 """
 
 from __future__ import annotations
@@ -30,7 +35,16 @@ class ExampleTracker:
         self.logits[index] = logits.float()
 
     @torch.no_grad()
-    def read(self, epoch: int) -> EpochDynamics:
+    def read(self, epoch: int, set_aside: tuple[torch.Tensor, torch.Tensor] | None = None) -> EpochDynamics:
+        """The epoch's record; `set_aside` = (positions, probability of their label at the epoch's end)."""
+        dynamics = self._read(epoch)
+        if set_aside is not None:
+            positions, probability = set_aside
+            dynamics.label_probability[positions.cpu().numpy()] = probability.to(torch.float16).cpu().numpy()
+        return dynamics
+
+    @torch.no_grad()
+    def _read(self, epoch: int) -> EpochDynamics:
         if self.logits.shape[1] == 0:  # no batch trained this epoch
             size = len(self.labels)
             return EpochDynamics(epoch, torch.full((size,), float("nan"), dtype=torch.float16).numpy(),

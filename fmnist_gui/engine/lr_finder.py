@@ -178,10 +178,10 @@ def suggestion_rules(lrs: np.ndarray, smoothed: np.ndarray) -> dict[str, float]:
 
 # Which rule trains better in each kind of schedule: measured on the presets (README, "Learning-rate finder").
 ADVICE = {
-    "peak": (VALLEY, "For a {schedule} schedule the rate is a peak reached once: the valley rule, further along the "
-                     "falling curve, trained better than the steepest descent in the presets' 3 epochs."),
-    "constant": (STEEPEST, "For a constant rate the steepest descent is the safe choice: the rate stays that high "
-                           "for the whole run."),
+    "peak": (MINIMUM, "For a {schedule} schedule the rate is a peak reached once: a tenth of the loss's minimum trained "
+                      "the default preset best in 3 epochs (91.7%, against 90.2% at the steepest descent)."),
+    "constant": (STEEPEST, "For a constant rate the steepest descent is the safe choice: it trained the quickstart best "
+                           "in 5 epochs (85.8%, against 85.2% at a tenth of the minimum)."),
 }
 
 
@@ -208,8 +208,8 @@ def describe(lrs: np.ndarray, smoothed: np.ndarray, suggestion: float | None, ex
     if suggestion is None:
         return f"The loss did not fall at any rate from {lrs[0]:.2g} to {lrs[-1]:.2g}: no rate can be suggested."
     ending = f"the loss exploded at {lrs[-1]:.2g}" if exploded else f"it reached {lrs[-1]:.2g} without exploding"
-    return (f"Suggested learning rate {suggestion:.2g}, where the smoothed loss falls fastest; "
-            f"{done} batches tried, {ending}.")
+    # Which rule's rate to use depends on the schedule (advice below): the message names none as "the" suggestion.
+    return f"The smoothed loss fell fastest at {suggestion:.2g}; {done} batches tried, {ending}."
 
 
 def find_learning_rate(config: TrainConfig, data: FashionMNIST, options: FinderOptions = FinderOptions(),

@@ -31,13 +31,14 @@ def continuation_config(saved: TrainConfig, epochs_done: int, last_lr: float | N
                         policy: Continuation = Continuation.COOLDOWN) -> TrainConfig:
     """The config of "Continue training" a model at `epochs_done` with the form's `requested` values.
 
-    The architecture is always the saved one. An interrupted run asked to go on with exactly its
+    The architecture is always the saved one, and so is the label fix set: the form has no say in which
+    labels a model goes on learning, so a fixed run is never continued on the unfixed labels. An interrupted run asked to go on with exactly its
     own values (the form as the checkpoint filled it) finishes its own epochs; otherwise
     `requested.epochs` more epochs are trained. When the saved run finished an annealing
     schedule, `policy` decides the rate: re-running one-cycle would warm back up to its peak
     and undo what the annealing reached.
     """
-    config = requested.replace(model=saved.model)
+    config = requested.replace(model=saved.model, labels=saved.labels)
     if epochs_done < saved.epochs and same_trajectory(saved, config):
         return config
     config = config.replace(epochs=epochs_done + requested.epochs)

@@ -20,13 +20,14 @@ from fmnist_gui.data import FashionMNIST
 from fmnist_gui.devices import available_devices, resolve_device
 from fmnist_gui.engine.augment import augment_batch
 from fmnist_gui.engine.callbacks import Callback, CallbackList, RunContext, RunControl
-from fmnist_gui.engine.evaluation import evaluate, to_input
+from fmnist_gui.engine.evaluation import evaluate, log_probabilities, to_input
 from fmnist_gui.engine.events import BatchRecord, EpochDynamics, EpochRecord, EpochSummary, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.events import EDITABLE_FIELDS, HyperparameterChange, value_problem
 from fmnist_gui.engine.example_tracker import ExampleTracker
 from fmnist_gui.engine.optim import build_optimization, change_hyperparameter
 from fmnist_gui.engine.step import describe_failure, train_step
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.formats import counted
 from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
 
 SAMPLE_COUNT = 16
@@ -78,6 +79,8 @@ class Trainer:
         resume_from: Checkpoint | None = None,
         report_interval: float = REPORT_INTERVAL,
     ) -> None:
+        if config.labels != data.label_fixes:
+            raise UserFacingError(_fixes_mismatch(config.labels, data.label_fixes))
         if resume_from is not None:
             if resume_from.config.model != config.model:
                 raise UserFacingError(
@@ -195,7 +198,7 @@ class Trainer:
         model = self.resume_from.build_model(device) if self.resume_from else get_model_spec(config.model).create(device)
         self.model = model
         mean, std = _normalization(config)
-        train_size, test_size = len(data.train_labels), len(data.test_labels)
+        train_size, test_size = data.trained_count, len(data.test_labels)  # set-aside images are not trained on
         batches = math.ceil(train_size / config.batch_size)
         first_epoch = self._first_epoch
         optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
@@ -239,14 +242,14 @@ class Trainer:
                 lr=_current_lr(optimizer),
                 seconds=seconds,
                 elapsed=self._clock.elapsed(self._paused_seconds),
-                train_dynamics=run.tracker.read(epoch),
+                train_dynamics=run.tracker.read(epoch, _set_aside_probability(run)),
             )
             self.history.append(record.summary())
             self._take_snapshot(run)
             self.callbacks.on_epoch_end(record)
             if self.control.stop_requested:
                 return FinishReason.STOPPED, f"Stopped by request after epoch {epoch}."
-        return FinishReason.COMPLETED, f"Finished {config.epochs} epochs: test accuracy {self.history[-1].test_accuracy:.2f}%."
+        return FinishReason.COMPLETED, f"Finished {counted(config.epochs, 'epoch')}: test accuracy {self.history[-1].test_accuracy:.2f}%."
 
     def _train_epoch(self, run: _Setup, epoch: int, first_batch: int = 1) -> _EpochPass:
         """One pass over the shuffled training set from `first_batch`, until its end or a stop request.
@@ -259,8 +262,7 @@ class Trainer:
         model.train()
         run.tracker.clear()
         device = data.train_images.device
-        shuffle = torch.Generator().manual_seed(_epoch_seed(config.seed, epoch))
-        order = torch.randperm(len(data.train_labels), generator=shuffle).to(device)
+        order = _epoch_order(data, config.seed, epoch)
         generator = torch.Generator()
         epoch_loss = torch.zeros((), device=device)
         window_loss = torch.zeros((), device=device)
@@ -409,10 +411,42 @@ def _epoch_seed(seed: int, epoch: int) -> int:
     return (seed * 1_000_003 + epoch) % 2**63
 
 
+def _epoch_order(data: FashionMNIST, seed: int, epoch: int) -> torch.Tensor:
+    """The training-set positions of one epoch in the order its batches take them: a seeded shuffle of the
+    images trained on. Set-aside images are left out of the shuffle itself, so they are never drawn."""
+    shuffle = torch.Generator().manual_seed(_epoch_seed(seed, epoch))
+    order = torch.randperm(data.trained_count, generator=shuffle).to(data.train_labels.device)
+    return data.train_kept[order] if data.train_kept is not None else order
+
+
+def _set_aside_probability(run: _Setup) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The set-aside images' positions and the probability the model now gives their label: where a data
+    map draws them (apart), though they were never trained on."""
+    data = run.data
+    if data.train_kept is None or data.trained_count == len(data.train_labels):
+        return None
+    aside = torch.ones(len(data.train_labels), dtype=torch.bool, device=data.train_labels.device)
+    aside[data.train_kept] = False
+    positions = torch.nonzero(aside).squeeze(1)
+    log_probs = log_probabilities(run.model, data.train_images[positions], run.mean, run.std)
+    return positions, log_probs.gather(1, data.train_labels[positions].unsqueeze(1)).squeeze(1).exp()
+
+
+def _fixes_mismatch(asked: str, applied: str) -> str:
+    """Why a run cannot train on data whose label fixes are not those its config names."""
+    if not applied:
+        return (f"The run trains with the label fix set {asked}, but its data has no fixes applied; "
+                "load the fix set first (`fmnist-gui train --labels NAME`).")
+    if not asked:
+        return f"The data has the label fix set {applied} applied, but the run's config names none."
+    return f"The run trains with the label fix set {asked}, but its data has {applied} applied."
+
+
 def _batches_done_in_epoch(saved: Checkpoint | None, config: TrainConfig, batches: int) -> int:
     """Batches of the unfinished epoch a resumed checkpoint already trained; 0 when its batches
-    differ from this run's (another batch size or seed), so that epoch starts over."""
-    if saved is None or (saved.config.batch_size, saved.config.seed) != (config.batch_size, config.seed):
+    differ from this run's (another batch size, seed or fix set), so that epoch starts over."""
+    if saved is None or (saved.config.batch_size, saved.config.seed, saved.config.labels) != (
+            config.batch_size, config.seed, config.labels):
         return 0
     return min(saved.extra_batches, batches - 1)
 

@@ -61,6 +61,7 @@ def model_card(checkpoint: Checkpoint, evaluation: Evaluation | None = None) -> 
         "",
         "Classes, in label order: " + ", ".join(f"{index} {cell(name)}" for index, name in enumerate(names)) + ".",
         "",
+        *_label_fixes(checkpoint.config.labels),
     ]
     lines += ["## Training configuration", ""]
     lines += table(("setting", "value"), [(cell(key), cell(_value(value))) for key, value in checkpoint.config.to_dict().items()])
@@ -122,6 +123,16 @@ def cell(text: object) -> str:
     or a comment (<img onerror=…>, <script>, <!--), make a link or an image (![](http://…)) or an autolink
     (javascript:, http://); the reader sees the same characters."""
     return "".join(_HTML.get(char) or (f"\\{char}" if char in _MARKDOWN_PUNCTUATION else char) for char in printable(text))
+
+
+def _label_fixes(identity: str) -> list[str]:
+    """What the card says of the label fix set the model trained with (NAME@HASH), if any."""
+    if not identity:
+        return ["Trained on the training labels as the data files hold them.", ""]
+    name, _, content = identity.partition("@")
+    return [f"Trained with the label fix set **{cell(name)}** (content hash {cell(content)}): some training images were "
+            "relabelled or set aside before training, in memory; the data files were not changed. The test set, and "
+            "every result below, is Fashion-MNIST's own.", ""]
 
 
 def _value(value: Any) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.file_lock import exclusive_lock
 from fmnist_gui.safe_text import printable
 
 try:
@@ -98,20 +99,8 @@ def is_being_written(folder: Path) -> bool:
 @contextmanager
 def run_json_edit(folder: Path) -> Iterator[None]:
     """Hold run.json's edit lock for one read-modify-write; without a lock file system, go on unlocked."""
-    try:
-        stream = open(Path(folder) / RUN_JSON_LOCK, "a", encoding="utf-8")  # noqa: SIM115 - closed below
-    except OSError:
-        yield  # a folder that cannot take a lock file cannot take the edit either: the write reports why
-        return
-    try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
-            except OSError:
-                pass
+    with exclusive_lock(Path(folder) / RUN_JSON_LOCK):
         yield
-    finally:
-        stream.close()
 
 
 def _holder(stream: IO[str]) -> str:

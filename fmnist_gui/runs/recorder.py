@@ -315,7 +315,8 @@ class RunRecorder(Callback):
 
     def _new_meta(self, config: TrainConfig, start: Checkpoint | None) -> dict[str, Any]:
         assert self.folder is not None
-        name = self.name or f"{config.model} {config.optimizer} lr {config.lr:g} seed {config.seed}"
+        fixes = f" labels {config.labels.partition('@')[0]}" if config.labels else ""
+        name = self.name or f"{config.model} {config.optimizer} lr {config.lr:g} seed {config.seed}{fixes}"
         parent = layout.run_folder_of(self.resume) if self.resume is not None else None
         branch: dict[str, Any] = {}
         if parent is not None and start is not None:  # a new branch of that run (or of a run another process records)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.names import SAFE_NAME, SAFE_NAME_RULE
 from fmnist_gui.runs.layout import SWEEPS as SWEEPS_FOLDER
 from fmnist_gui.safe_text import printable
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from fmnist_gui.sweeps.definition import SweepDefinition
 
 JOURNAL = "journal.log"
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a folder name on every system, and a study name
+NAME = SAFE_NAME  # a folder name on every system, and a study name
 HEARTBEAT_SECONDS = 10  # a database trial's worker says it is alive this often …
 GRACE_SECONDS = 60  # … and is taken for dead after this long without a word
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -84,8 +85,7 @@ class SweepStore:
 
 def check_name(name: str) -> None:
     if not NAME.fullmatch(name):
-        raise SweepError(f"{printable(name)!r} cannot name a sweep: use letters, digits, '.', '_' and '-' "
-                         "(at most 100, starting with a letter or digit).")
+        raise SweepError(f"{printable(name)!r} cannot name a sweep: {SAFE_NAME_RULE}.")
 
 
 def check_url(url: str) -> None:

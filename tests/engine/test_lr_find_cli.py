@@ -23,7 +23,7 @@ def test_lr_find_prints_a_row_a_decade_and_the_suggestion(synthetic_dir, capsys)
     rows = [line for line in lines[2:] if line.startswith("  ")]
     assert len(rows) >= 8 and sum("<- " in row and "steepest descent" in row for row in rows) == 1  # 1e-7 to 1e0 at least
     verdict, rules, advised = lines[-3:]
-    assert verdict.startswith("Suggested learning rate ") and captured.err == ""
+    assert verdict.startswith("The smoothed loss fell fastest at ") and captured.err == ""
     assert rules.startswith("Rules: steepest descent ") and "valley" in rules and "minimum / 10" in rules
     assert advised.startswith("Advised: steepest descent") and "constant rate" in advised  # MLP's schedule is constant
 
@@ -36,7 +36,7 @@ def test_lr_find_json_is_one_object_with_every_point(synthetic_dir, capsys):
     assert found["schema"] == JSON_SCHEMA and found["model"] == "quickstart-mlp" and found["seed"] == 3
     assert len(found["lrs"]) == len(found["losses"]) == len(found["smoothed"]) >= 20
     assert found["lrs"][0] <= found["suggestion"] <= found["lrs"][-1]
-    assert found["message"].startswith("Suggested learning rate")
+    assert found["message"].startswith("The smoothed loss fell fastest at")
 
 
 def test_lr_find_without_a_suggestion_says_why_and_fails(synthetic_dir, monkeypatch, capsys):

@@ -207,7 +207,7 @@ def test_clicking_a_point_inspects_that_training_image(qtbot, window):
     clicked = inspector.current_index
     # The nearest point is chosen: the one asked for, or one drawn on the same spot.
     assert clicked == index or (view.variability[clicked], view.confidence[clicked]) == (view.variability[index], view.confidence[index])
-    assert f"Train image #{clicked}" in inspector.heading.text()
+    assert f"Training image #{clicked} — labelled" in inspector.heading.text()
 
 
 def recorded_folder(window) -> Path:

@@ -38,8 +38,9 @@ def test_clicking_a_cell_lists_exactly_its_images_most_confident_first(qtbot, tr
     matrix = views.confusion.matrix.copy()
     np.fill_diagonal(matrix, -1)
     true_class, predicted_class = (int(v) for v in np.unravel_index(matrix.argmax(), matrix.shape))
+    trained_window.docks["confusion"].raise_()  # first: the cell is where the matrix is drawn once shown
+    qtbot.waitExposed(views.confusion)
     centre = views.confusion.cell_rect(true_class, predicted_class).center().toPoint()
-    trained_window.docks["confusion"].raise_()
     qtbot.mouseClick(views.confusion, Qt.MouseButton.LeftButton, pos=centre)
     expected = np.flatnonzero((split.labels == true_class) & (predicted == predicted_class))
     listed = views.mistakes.listed

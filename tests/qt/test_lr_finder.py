@@ -41,9 +41,11 @@ def test_the_dialog_shows_the_suggestion_and_use_this_rate_fills_the_form(make_w
     assert dialog.isVisible() and dialog.description.text().startswith("quickstart-mlp · adam · batch 50")
     assert result.suggestion is not None and dialog.suggestion == float(f"{result.suggestion:.2g}")
     assert dialog.line.isVisible() and dialog.line.label.format == f"steepest descent {dialog.suggestion:g} ← advised"
+    for rule, line in dialog.rule_lines.items():  # every rule's line says its name on the plot
+        assert line.isVisible() and line.label.toPlainText().startswith(f"{rule} "), rule
     assert dialog.current_line.isVisible() and dialog.current_line.label.format == f"your rate {QUICK.lr:g}"
     assert "constant rate the steepest descent" in dialog.advice.text()  # the quick config's schedule is constant
-    assert dialog.message.text() == result.message and dialog.message.text().startswith("Suggested learning rate")
+    assert dialog.message.text() == result.message and dialog.message.text().startswith("The smoothed loss fell fastest")
     assert not dialog.stop_button.isEnabled() and dialog.use_button.isEnabled()
     assert window.controls.lr.value() == QUICK.lr != dialog.suggestion  # nothing changes until asked
     dialog.use_button.click()
@@ -52,13 +54,14 @@ def test_the_dialog_shows_the_suggestion_and_use_this_rate_fills_the_form(make_w
     qtbot.waitUntil(lambda: not window.busy)
 
 
-def test_for_a_peak_schedule_the_valley_is_advised_and_the_steepest_descent_offered_beside_it(make_window, qtbot):
+def test_for_a_peak_schedule_a_tenth_of_the_minimum_is_advised_and_the_steepest_descent_offered_beside_it(
+        make_window, qtbot):
     window = make_window()
     window.controls.set_config(QUICK.replace(schedule="one-cycle"))
     result = find(qtbot, window, configure=False)
     dialog = window.lr_finding.dialog
-    assert "valley" in result.rules and dialog.suggestion == float(f"{result.rules['valley']:.2g}")
-    assert dialog.use_button.text().endswith("(valley)") and "one-cycle schedule" in dialog.advice.text()
+    assert "minimum / 10" in result.rules and dialog.suggestion == float(f"{result.rules['minimum / 10']:.2g}")
+    assert dialog.use_button.text().endswith("(minimum / 10)") and "one-cycle schedule" in dialog.advice.text()
     if dialog.other_button.isVisibleTo(dialog):
         assert dialog.other_button.text().endswith("(steepest descent)")
         dialog.other_button.click()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QLabel
 
 from fmnist_gui.config import preset
 from fmnist_gui.engine import FinishReason
+from fmnist_gui.qt.shell.docks import LAYOUT_VERSION
 from fmnist_gui.qt.state.run_state import RunState
 from tests.qt.helpers import QUICK, train
 
@@ -183,6 +185,9 @@ def test_help_lists_every_shortcut_starts_newcomers_off_and_says_where_things_ar
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.close()
+    pictures = [label.pixmap() for label in dialog.findChildren(QLabel) if not label.pixmap().isNull()]
+    assert len(pictures) == 3  # each step's picture ships with the package
+    assert all(120 <= picture.height() and picture.width() <= 360 for picture in pictures)
 
 
 def test_the_window_opens_the_last_model_again_at_start_unless_told_not_to(qtbot, make_window, settings, tmp_path):
@@ -205,6 +210,6 @@ def test_a_closed_dock_says_where_to_find_it_again(qtbot, make_window, settings)
     window = make_window()
     window.docks["controls"].close()
     assert window.status.currentMessage() == "Training is closed: View → Training brings it back."
-    window.settings.save_layout(window.saveGeometry(), window.saveState(8))
+    window.settings.save_layout(window.saveGeometry(), window.saveState(LAYOUT_VERSION))
     again = make_window()
     assert any("Closed when the app was last used: Training" in line for line in again.log.lines())

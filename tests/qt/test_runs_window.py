@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtSvg import QSvgRenderer
 
 from fmnist_gui.runs import list_runs, read_metrics
@@ -96,7 +97,13 @@ def test_the_window_follows_a_run_another_process_writes(qtbot, make_window, run
         qtbot.waitUntil(lambda: len(window.plots.test_accuracy.series.x) == 3 and window.predictions.checkpoint is not None
                         and window.predictions.checkpoint.epoch == 3 and not window.busy, timeout=20000)
         assert "completed" in window.status.currentMessage()
+        # The followed run's own values and name, never the model that was on screen before (issue: small-cnn shown)
+        followed = list_runs(runs_dir)[0]
+        assert window.controls.config() == followed.config and window.controls.config().model == "quickstart-mlp"
+        assert not window.controls.lr.isEnabled() and not window.controls.train_button.isEnabled()
+        assert f"following “{followed.name}”" in window.windowTitle()
         window.following.stop()
+        assert window.controls.lr.isEnabled() and "following" not in window.windowTitle()
     finally:
         process.kill()
         process.wait()
@@ -170,3 +177,68 @@ def test_a_folder_that_is_not_a_run_is_not_followed(qtbot, make_window, dialog_s
     assert not window.following.active and window.following.folder is None
     (title, message), = dialog_stub.errors
     assert title == "Cannot follow this folder" and "is not a run folder: it holds no run.json" in message
+
+
+def test_double_clicking_a_running_run_offers_to_follow_it_and_never_says_it_ended(qtbot, make_window, runs_dir,
+                                                                                 synthetic_dir, dialog_stub):
+    env = dict(os.environ, FMNIST_ALLOW_SMALL="1", FMNIST_RUNS=str(runs_dir))
+    process = subprocess.Popen([sys.executable, "-m", "fmnist_gui", "train", "--preset", "quickstart", "--batch-size", "10",
+                                "--epochs", "50", "--data-dir", str(synthetic_dir)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert "epoch 1/50" in process.stdout.readline()
+        window = make_window()
+        (folder,) = [path for path in runs_dir.iterdir() if path.is_dir() and not path.name.startswith(".")]
+        assert window.runs.open_run(folder)
+        assert "is still training" in dialog_stub.confirms[-1] and window.following.active
+        assert window.following.folder == folder and not any("ended" in message for _, message in dialog_stub.errors)
+        window.following.stop()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _visible_rows(window) -> float:
+    table = window.runs_view.table
+    return table.viewport().height() / table.verticalHeader().defaultSectionSize()
+
+
+@pytest.mark.parametrize(("size", "rows"), [((1920, 1040), 5), ((1280, 760), 3)])
+def test_the_runs_table_shows_a_few_runs_at_first_and_the_train_button_stays_in_view(qtbot, make_window, size, rows):
+    window = make_window()
+    window.resize(*size)
+    window.reset_layout()
+    window.raise_dock("runs")
+    qtbot.wait(50)
+    assert rows <= _visible_rows(window) < rows + 1  # a few rows: not 1.5, and not half the window
+    train_button = window.controls.train_button
+    assert train_button.visibleRegion().boundingRect().height() == train_button.height()  # not scrolled away
+
+
+def test_the_runs_table_tells_runs_apart_by_their_settings_and_columns_can_be_hidden(
+        qtbot, make_window, runs_dir, synthetic_dir, settings):
+    for options in (["--batch-size", "100"], ["--batch-size", "50", "--weight-decay", "0.01", "--augment"]):
+        assert _cli_train(synthetic_dir, runs_dir, "--epochs", "1", *options).returncode == 0
+    window = make_window()
+    _show_runs(qtbot, window, 2)
+    from fmnist_gui.qt.views.runs_table import COLUMNS
+
+    model = window.runs_view.proxy
+    rows = [{COLUMNS[c]: model.index(r, c).data() for c in range(model.columnCount())} for r in range(model.rowCount())]
+    assert sorted((row["Batch"], row["Weight decay"], row["Augment"]) for row in rows) == [
+        ("100", "0", "none"), ("50", "0.01", "flips, shifts")]
+    assert {row["Schedule"] for row in rows} == {"constant"}
+    tooltip = model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "batch size" in tooltip and "weight decay" in tooltip and "seed 0" in tooltip
+    assert str(window.runs.runs[0].folder.parent) in tooltip  # the folder is still said, after the settings
+
+    header = window.runs_view.table.horizontalHeader()
+    weight_decay = COLUMNS.index("Weight decay")
+    menu = window.runs_view.columns_menu()
+    assert [action.text() for action in menu.actions()] == list(COLUMNS[1:])  # the name cannot be hidden
+    next(action for action in menu.actions() if action.text() == "Weight decay").trigger()
+    assert window.runs_view.table.isColumnHidden(weight_decay)
+    assert header.isSectionHidden(weight_decay)
+    window.shutdown()
+    again = make_window()
+    assert again.runs_view.hidden_columns() == ["Weight decay"]  # the choice is kept

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from fmnist_gui.cli.commands import CommandInfo, load_command
+from fmnist_gui.cli.commands import CommandInfo, add_subcommands, load_command
 
 PARENTS: tuple[argparse.ArgumentParser, ...] = ()
 SUBCOMMANDS: dict[str, CommandInfo] = {
@@ -22,10 +22,7 @@ SUBCOMMANDS: dict[str, CommandInfo] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="sweep_command", metavar="SUBCOMMAND", required=True)
-    for name, info in SUBCOMMANDS.items():
-        command = load_command(name, SUBCOMMANDS)
-        command.add_arguments(sub.add_parser(name, help=info.help, description=info.help, parents=[*command.PARENTS]))
+    add_subcommands(parser, SUBCOMMANDS, "sweep_command")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from fmnist_gui.cli.options import complete_as, data_folder, device_option, positive, runs_folder
-from fmnist_gui.cli.status import UsageError
+from fmnist_gui.cli.options import data_folder, device_option, positive, runs_folder
+from fmnist_gui.cli.status import as_usage_error
 
 if TYPE_CHECKING:
     from fmnist_gui.sweeps import SweepStore
@@ -72,17 +71,9 @@ def locate(args: argparse.Namespace) -> SweepStore:
         return SweepStore.locate(args.name, args.storage, default_runs_dir(args.runs_dir))
 
 
-@contextlib.contextmanager
-def usage_errors() -> Iterator[None]:
+def usage_errors() -> contextlib.AbstractContextManager[None]:
     """A SweepError as a usage error (exit 2): the command line itself is wrong (a bad name or URL)."""
     from fmnist_gui.sweeps import SweepError
 
-    try:
-        yield
-    except SweepError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def csv_option(parser: argparse.ArgumentParser) -> None:
-    complete_as(parser.add_argument("--csv", metavar="FILE", required=True, help="the CSV file to write"))
+    return as_usage_error(SweepError)
 

@@ -8,8 +8,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fmnist_gui.cli.options import json_output
-from fmnist_gui.cli.sweep.options import add_name, csv_option, locate, usage_errors, where
+from fmnist_gui.cli.options import csv_option, json_output
+from fmnist_gui.cli.sweep.options import add_name, locate, usage_errors, where
 from fmnist_gui.cli.table import print_table
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ class Export:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         from fmnist_gui.atomic import check_save_target
+        from fmnist_gui.formats import counted
         from fmnist_gui.safe_text import printable
         from fmnist_gui.sweeps import read_sweep, write_trials_csv
 
@@ -106,7 +107,7 @@ class Export:
         snapshot = read_sweep(store)
         path = write_trials_csv(snapshot, args.csv)
         count = len(snapshot.trials)
-        print(f"Wrote {printable(path.name)}: {count} trial{'s' if count != 1 else ''} of sweep {snapshot.name}.")
+        print(f"Wrote {printable(path.name)}: {counted(count, 'trial')} of sweep {snapshot.name}.")
         return 0
 
 
@@ -119,7 +120,7 @@ def _fields(trial: TrialRecord, names: tuple[str, ...]) -> dict[str, Any]:
 
 def _print_trials(snapshot: SweepSnapshot) -> None:
     from fmnist_gui.cli.sweep.lines import folder_name, format_params, format_value
-    from fmnist_gui.formats import format_duration
+    from fmnist_gui.formats import counted, format_duration
 
     rows = [("TRIAL", "STATE", "VALUE", "EPOCHS", "TIME", "PARAMS", "RUN", "NOTE")]
     for trial in snapshot.trials:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from fmnist_gui.checkpoint import Checkpoint
@@ -33,6 +34,9 @@ class TrainingSession(QObject):
         work.shut_down.connect(lambda: self._set_state(RunState.IDLE))
         self._state = RunState.IDLE
         self._trainer: Trainer | None = None
+        # The training labels of the last run started when a label fix set changed them (else None): what its
+        # per-image records are of. Plain numpy, set before the run starts.
+        self.train_labels: np.ndarray | None = None
 
     @property
     def state(self) -> RunState:
@@ -54,6 +58,7 @@ class TrainingSession(QObject):
         observers = ([recorder] if recorder is not None else []) + [relay]
         trainer = Trainer(config, data, observers, resume_from=resume_from)
         self._trainer = trainer
+        self.train_labels = data.train_labels.cpu().numpy().astype(np.uint8) if data.label_fixes else None
 
         def run(job: Job[RunFinished]) -> RunFinished:
             relay.job = job

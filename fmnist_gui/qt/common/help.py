@@ -10,6 +10,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+PICTURE_WIDTH = 360
 GETTING_STARTED = (
     ("getting-started-1.png", "1. Choose a preset and click Train (F5)",
      "The default preset trains a small network to about 91% in 3 epochs on a laptop. Every value can be changed; "
@@ -64,8 +65,11 @@ class GettingStartedDialog(QDialog):
             row = QHBoxLayout()
             image = QLabel()
             pixmap = QPixmap(str(resources.files("fmnist_gui.resources") / picture))
-            if not pixmap.isNull():
-                image.setPixmap(pixmap.scaledToWidth(360, Qt.TransformationMode.SmoothTransformation))
+            if pixmap.width() > PICTURE_WIDTH:  # taken at twice the size: sharp on a 2x screen
+                pixmap = pixmap.scaledToWidth(PICTURE_WIDTH, Qt.TransformationMode.SmoothTransformation)
+            image.setPixmap(pixmap)
+            image.setFixedWidth(PICTURE_WIDTH)
+            image.setAlignment(Qt.AlignmentFlag.AlignCenter)
             row.addWidget(image)
             words = QLabel(f"<h3>{title}</h3><p>{text}</p>")
             words.setWordWrap(True)

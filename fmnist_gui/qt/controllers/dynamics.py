@@ -40,7 +40,7 @@ class DynamicsController(QObject):
                  inference: InferenceWorker, reporter: Reporter, docks: dict[str, QDockWidget],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.model, self.document, self.following = model, document, following
+        self.model, self.document, self.following, self.session = model, document, following, session
         self.predictions, self.inference, self.reporter = analysis.predictions, inference, reporter
         self.full: TrainingDynamics | None = None  # every epoch of the source, kept to go back and forth in
         self.until: int | None = None  # the last epoch shown, or None for all
@@ -85,6 +85,8 @@ class DynamicsController(QObject):
         if labels is None:
             self._set(None, "")
             return
+        if self.session.train_labels is not None:  # a run with a label fix set trains (and is mapped) on its labels
+            labels = (self.session.train_labels, labels[1])
         earlier = self.full
         if run.start_epoch > 0 and earlier is not None and earlier.matches(*labels):
             start = earlier.until(run.start_epoch)  # a resumed run goes on from where its model stood
@@ -124,7 +126,7 @@ class DynamicsController(QObject):
 
     def _on_data_changed(self) -> None:
         labels = self._labels()
-        if self.full is not None and (labels is None or not self.full.matches(*labels)):
+        if self.full is not None and (labels is None or not _of_this_data(self.full, labels, fixed=True)):
             self._live = False
             self._set(None, "")
         if self._waiting_for_data is not None and labels is not None:
@@ -139,20 +141,22 @@ class DynamicsController(QObject):
             return
         self._waiting_for_data = None
 
-        def read() -> tuple[TrainingDynamics | None, str]:
-            return read_dynamics(folder), read_run(folder).name
+        def read() -> tuple[TrainingDynamics | None, str, bool]:
+            info = read_run(folder)
+            return read_dynamics(folder), info.name, bool(info.config is not None and info.config.labels)
 
         self.inference.run(READ_KEY, lambda job: read(), lambda result: self._on_read(folder, until, *result),
                            lambda message, details: self.reporter.error("Cannot read the training dynamics", message, details))
 
-    def _on_read(self, folder: Path, until: int | None, dynamics: TrainingDynamics | None, name: str) -> None:
+    def _on_read(self, folder: Path, until: int | None, dynamics: TrainingDynamics | None, name: str,
+                 fixed: bool = False) -> None:
         if self._live:
             return
         labels = self._labels()
         source = f"run “{name}”"
         if dynamics is None:
             self.reporter.note(f"The {source} has no training dynamics recorded yet, so there is no data map for it.")
-        elif labels is None or not dynamics.matches(*labels):
+        elif labels is None or not _of_this_data(dynamics, labels, fixed):
             self.reporter.note(f"The training dynamics of the {source} are of other data than the loaded "
                                "Fashion-MNIST; the data map does not show them.")
             dynamics = None
@@ -202,3 +206,12 @@ class DynamicsController(QObject):
     def _labels(self) -> tuple[np.ndarray, np.ndarray] | None:
         train, test = self.predictions.train, self.predictions.test
         return None if train is None or test is None else (train.labels, test.labels)
+
+
+def _of_this_data(dynamics: TrainingDynamics, labels: tuple[np.ndarray, np.ndarray], fixed: bool) -> bool:
+    """Whether `dynamics` are of the loaded data (training and test labels); a run with a label fix set trained on
+    other training labels than the files hold, so only its sizes and test labels must agree."""
+    train, test = labels
+    if not fixed:
+        return dynamics.matches(train, test)
+    return dynamics.train_size == len(train) and np.array_equal(dynamics.test_labels, test)

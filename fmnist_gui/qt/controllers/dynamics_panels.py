@@ -19,8 +19,10 @@ from fmnist_gui.dynamics import DynamicsSummary, Suspect, TrainingDynamics, most
 from fmnist_gui.engine.events import NOT_SEEN
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.export import write_suspects_csv
+from fmnist_gui.formats import counted
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.state.dynamics_model import DynamicsModel
+from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.state.predictions import Predictions, Split
 from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.state.settings import Settings
@@ -36,8 +38,8 @@ Raise = Callable[[str], None]
 class DynamicsViews:
     """The widgets of the dynamics docks, by their keys in docks.DOCKS."""
 
-    def __init__(self, class_names: tuple[str, ...]) -> None:
-        self.suspects = SuspectsView(class_names)
+    def __init__(self, class_names: tuple[str, ...], fixes: LabelFixes | None = None) -> None:
+        self.suspects = SuspectsView(class_names, fixes)
         self.pinned = PinnedView(class_names)
         self.forgetting = ForgettingView(class_names)
 
@@ -93,7 +95,7 @@ class DynamicsPanelsController(QObject):
 
     def _about(self) -> str:
         epochs = self.model.epoch_count
-        return f"{self.model.source or 'training'}, {epochs} epoch{'s' if epochs != 1 else ''}"
+        return f"{self.model.source or 'training'}, {counted(epochs, 'epoch')}"
 
     def _on_dynamics_changed(self) -> None:
         shown = self._shown()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.data import FULL_COUNTS
 from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
-from fmnist_gui.runs import FollowUpdate, RunFollower, run_folder_of, snapshots
+from fmnist_gui.runs import FollowUpdate, RunFollower, RunInfo, run_folder_of, snapshots
 from fmnist_gui.runs.layout import RUN_JSON
 from fmnist_gui.safe_text import printable
 from fmnist_gui.qt.common import dialogs
@@ -31,6 +31,7 @@ class FollowController(QObject):
     """Polls one run folder on the inference worker and shows what was added: curves, status, the newest model."""
 
     started = Signal(Path)  # the followed folder
+    run_read = Signal(RunInfo)  # the followed run as its run.json says now: its name and its config
     epoch_added = Signal(int)  # the newest epoch the followed run finished
     ended = Signal()
 
@@ -42,6 +43,7 @@ class FollowController(QObject):
         self.document, self._may_discard = document, may_discard
         self.folder: Path | None = None
         self._follower: RunFollower | None = None
+        self._info: RunInfo | None = None  # the followed run's, as last read
         self._epochs: list[EpochSummary] = []
         self._batches: dict[str, list[float]] = {"step": [], "epoch": [], "loss": [], "lr": []}
         self._changes: list[HyperparameterChange] = []
@@ -73,7 +75,7 @@ class FollowController(QObject):
         self.stop()
         self.document.start_fresh()
         self.analysis.predictions.clear_results()
-        self.folder, self._follower = folder, RunFollower(folder)
+        self.folder, self._follower, self._info = folder, RunFollower(folder), None
         self._epochs, self._shown_epoch, self._changes = [], 0, []
         self._batches = {key: [] for key in self._batches}
         self.plots.clear()
@@ -117,6 +119,9 @@ class FollowController(QObject):
             self._per_epoch = float(math.ceil(FULL_COUNTS["train"] / info.config.batch_size))
         if info is not None:
             self.status.showMessage(f"Following “{info.name}”: {info.status}, epoch {info.epochs_done} of {info.epochs_asked}")
+            if info != self._info:
+                self._info = info
+                self.run_read.emit(info)
         if update.epochs or len(update.batches.get("step", ())) or update.changes or update.restarted:
             self._redraw()
         if self._epochs and self._epochs[-1].epoch > self._shown_epoch:

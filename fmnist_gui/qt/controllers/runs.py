@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from fmnist_gui.formats import counted
 from fmnist_gui.runs.overlay import grouped_series, run_series
 from fmnist_gui.runs import (
     RunInfo,
@@ -15,6 +16,7 @@ from fmnist_gui.runs import (
     default_runs_dir,
     last_checkpoint,
     read_metrics,
+    read_run,
     rename_run,
     restore_run,
     set_note,
@@ -35,10 +37,12 @@ class RunsController(QObject):
     listed = Signal(list)  # list[RunInfo], after each refresh
 
     def __init__(self, *, view: RunsView, plots: TrainingPlots, inference: InferenceWorker, reporter: Reporter,
-                 settings: Settings, open_path: Callable[[str], bool], window: QWidget) -> None:
+                 settings: Settings, open_path: Callable[[str], bool], follow: Callable[[Path], None] | None = None,
+                 window: QWidget) -> None:
         super().__init__(window)
         self.view, self.plots, self.inference, self.reporter = view, plots, inference, reporter
         self.settings, self._open_path, self._window = settings, open_path, window
+        self.follow = follow  # a run still training is followed rather than opened
         self.runs_dir = default_runs_dir(settings.runs_dir())
         self.listing = RunListing(self.runs_dir)  # used by one listing at a time, in the worker's thread
         self.runs: list[RunInfo] = []
@@ -57,6 +61,8 @@ class RunsController(QObject):
         view.note_requested.connect(self._note)
         view.trash_requested.connect(self._trash)
         view.undo_requested.connect(self._undo)
+        view.set_hidden_columns(settings.hidden_run_columns())
+        view.hidden_columns_changed.connect(settings.set_hidden_run_columns)
 
     def set_shown(self, shown: bool) -> None:
         """Told by the dock: the table follows the folder only while someone can see it."""
@@ -77,10 +83,22 @@ class RunsController(QObject):
                            self._on_partly_listed)
 
     def open_run(self, folder: Path) -> bool:
-        """Open a run's last model (its final or stopped state), with its curves, to inspect or continue it."""
+        """Open a run's last model (its final or stopped state), with its curves, to inspect or continue it;
+        a run still training is offered to be followed instead (its last model would be out of date at once)."""
+        run = read_run(folder)
+        if run.status == "running":
+            name = printable(run.name)
+            if self.follow is not None and dialogs.confirm(
+                    self._window, "The run is still training",
+                    f"“{name}” is still training (epoch {run.epochs_done} of {run.epochs_asked}). Follow it? Its curves "
+                    "and views then update as it goes.", "Follow it"):
+                self.follow(folder)
+                return True
+            return False
         checkpoint = last_checkpoint(folder)
         if checkpoint is None:
-            self.reporter.error("Cannot open the run", f"{folder.name} holds no snapshot yet: none was written before it ended.")
+            self.reporter.error("Cannot open the run", f"{printable(folder.name)} holds no snapshot: it ended "
+                                f"({run.status}) before its first epoch did.")
             return False
         return self._open_path(str(checkpoint))
 
@@ -165,8 +183,8 @@ class RunsController(QObject):
 
         if self._change(move, "Cannot move the run to the trash"):
             count = len(self._trashed)
-            self.view.offer_undo(f"Undo: bring back {count} run{'s' if count != 1 else ''}")
-            self.reporter.note(f"Moved {count} run{'s' if count != 1 else ''} to {self.runs_dir / '.trash'}.")
+            self.view.offer_undo(f"Undo: bring back {counted(count, 'run')}")
+            self.reporter.note(f"Moved {counted(count, 'run')} to {self.runs_dir / '.trash'}.")
 
     def _undo(self) -> None:
         trashed, self._trashed = self._trashed, []

@@ -17,7 +17,7 @@ from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.events import HyperparameterChange, learned_nothing
 from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.formats import format_duration, format_loss
+from fmnist_gui.formats import counted, format_duration, format_loss
 from fmnist_gui.runs import RunRecorder
 from fmnist_gui.qt.controllers.analysis import AnalysisController
 from fmnist_gui.qt.state.document import ModelDocument
@@ -50,6 +50,9 @@ class TrainingController(QObject):
         self._revert_target: Checkpoint | None = None
         self._pending_epoch: EpochRecord | None = None  # an epoch's results waiting for the next event-loop turn
         self._batches_per_epoch = 1  # of the current run, to place a marker where a change took effect
+        # What a run trains on: the data as loaded, or with a label fix set applied (the label-fixes controller's)
+        self.training_data: Callable[[TrainConfig, FashionMNIST, bool], tuple[TrainConfig, FashionMNIST]] = (
+            lambda config, data, fresh: (config, data))
         controls.train_requested.connect(self._on_train_requested)
         controls.continue_requested.connect(self._on_continue_requested)
         controls.pause_requested.connect(session.pause)
@@ -162,6 +165,7 @@ class TrainingController(QObject):
         recorder = RunRecorder(self._runs_dir(), resume=None if fresh else self.document.run_folder)
         try:
             resolve_device(config.device)
+            config, data = self.training_data(config, data, fresh)
             self.session.start(config, data, resume_from, recorder)
         except UserFacingError as exc:
             self.controls.show_error(str(exc))
@@ -179,8 +183,10 @@ class TrainingController(QObject):
         self.document.set_training(config.model)
         self.reporter.note(
             f"Run {'started' if fresh else 'continued'}: {config.model}, {config.optimizer} lr {config.lr:g}, "
-            f"batch {config.batch_size}, {config.epochs} epochs, {config.schedule}, weight decay {config.weight_decay:g}, "
+            f"batch {config.batch_size}, {counted(config.epochs, 'epoch')}, {config.schedule}, weight decay {config.weight_decay:g}, "
             f"seed {config.seed}, {'augmented, ' if config.augment else ''}on {config.device}"
+            + (f", training labels fixed by {config.labels} ({data.trained_count:,} of {len(data.train_labels):,} images "
+               "trained on; the test set unchanged)" if config.labels else "")
         )
 
     # What the run reports

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
-LAYOUT_VERSION = 8
-CONTROLS_WIDTH = 320  # bump when docks are added or removed: an older saved layout is then ignored
+LAYOUT_VERSION = 9  # bump when docks are added or removed: an older saved layout is then ignored
+CONTROLS_WIDTH = 320
 Area = Qt.DockWidgetArea
+DEFAULT_BOTTOM_ROWS = 5  # rows of runs under the plots at first, where the window has room
+BOTTOM_SHARE = 0.26
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ DOCKS: tuple[DockInfo, ...] = (
 def build_docks(window: QMainWindow, widgets: dict[str, QWidget]) -> dict[str, QDockWidget]:
     """One dock per table row around its widget, placed as the table says; the tabs' first pages in front."""
     docks: dict[str, QDockWidget] = {}
+    # The form keeps the whole height on the left: the Train button stays in view when the Runs table
+    # below the plots shows a few rows on a laptop screen.
+    window.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
     for info in DOCKS:
         dock = QDockWidget(info.title, window)
         dock.setObjectName(f"{info.key}_dock")
@@ -94,11 +100,38 @@ def raise_dock(docks: dict[str, QDockWidget], key: str) -> None:
     dock.raise_()
 
 
-def apply_default_sizes(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
-    """The plots take what the form and the samples leave; the bottom docks stay a few lines high."""
+def apply_default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], bottom_height: Callable[[int], int]) -> None:
+    """The plots take what the form and the samples leave; the bottom docks show a few runs.
+
+    `bottom_height(rows)` is how tall the bottom docks' contents must be to show `rows` rows of runs.
+    """
     width = window.width()
     side = min(470, width // 3)
     window.resizeDocks([docks["controls"], docks["curves"], docks["samples"]],
                        [CONTROLS_WIDTH, max(400, width - CONTROLS_WIDTH - side), side], Qt.Orientation.Horizontal)
-    # Five rows of the Runs table where there is room; on a laptop screen the form and plots come first.
-    window.resizeDocks([docks["log"]], [min(170, window.height() // 5)], Qt.Orientation.Vertical)
+    bottom = docks["log"]
+    title_bar = max(0, bottom.height() - bottom.widget().height()) if bottom.widget() else 0
+    # Five rows where the bottom takes about a quarter of the window (at 1500x920 and up); on a laptop
+    # screen the form and plots come first, but never fewer than three rows.
+    rows = next((rows for rows in range(DEFAULT_BOTTOM_ROWS, 3, -1)
+                 if title_bar + bottom_height(rows) <= window.height() * BOTTOM_SHARE), 3)
+    _give_height(window, docks["curves"], bottom, title_bar + bottom_height(rows))
+
+
+def _give_height(window: QMainWindow, above: QDockWidget, dock: QDockWidget, height: int) -> None:
+    """Give `dock` this height, taken from or given to the dock `above` it.
+
+    Without a central widget, resizeDocks on one dock shares the change with the docks above (the Runs
+    table asked for 170 pixels got 124: 1.5 rows at 1920x1080); given both, it is exact but for an
+    offset of its own (the tab bar's), which one more try takes away.
+    """
+    asked = height
+    for _ in range(2):
+        total = above.height() + dock.height()
+        window.resizeDocks([above, dock], [total - asked, asked], Qt.Orientation.Vertical)
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()  # placed now: the heights are read back at once
+        if dock.height() == height:
+            return
+        asked -= dock.height() - height

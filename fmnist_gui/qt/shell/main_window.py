@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 from fmnist_gui.checkpoint import CheckpointError
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
+from fmnist_gui.runs import RunInfo, default_runs_dir
 from fmnist_gui.unsaved import keep_unsaved
 from fmnist_gui.devices import available_devices
 from fmnist_gui.qt.common import dialogs
@@ -30,6 +31,7 @@ from fmnist_gui.qt.shell.docks import LAYOUT_VERSION, apply_default_sizes, build
 from fmnist_gui.qt.shell.runs_room import RunsRoomWindow
 from fmnist_gui.qt.shell.sweeps_window import SweepsWindow
 from fmnist_gui.qt.state.document import ModelDocument
+from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.controllers.dynamics import DynamicsController
 from fmnist_gui.qt.state.dynamics_model import DynamicsModel
 from fmnist_gui.qt.controllers.dynamics_panels import DynamicsPanelsController, DynamicsViews
@@ -42,6 +44,7 @@ from fmnist_gui.qt.background.camera import open_camera
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.controllers.inside import InsideController, InsideViews
 from fmnist_gui.qt.controllers.compare import CompareController
+from fmnist_gui.qt.controllers.label_fixes import LabelFixesController, labels_dir_beside
 from fmnist_gui.qt.controllers.lr_finder import LRFinderController
 from fmnist_gui.qt.controllers.presenter import PresenterController, LabelledImages
 from fmnist_gui.qt.state.predictions import Predictions
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
         self.document = ModelDocument(self.settings, self)
         self.dynamics_model = DynamicsModel(self)
         self.comparison = ComparisonState(self)
+        self.label_fixes_state = LabelFixes(labels_dir_beside(default_runs_dir(self.settings.runs_dir())), CLASS_NAMES, self)
         self.camera = open_camera(self.work)  # None without the optional camera extra
         self.sweeps_window: SweepsWindow | None = None  # made at the first Run → Sweeps…
         self.runs_room: RunsRoomWindow | None = None  # made at the first Compare runs…
@@ -90,7 +94,7 @@ class MainWindow(QMainWindow):
         self.runs_view, self.timeline = RunsView(), EpochTimeline()
         self.compare_view = CompareView(self.predictions.class_names)
         self.data_map = DataMapView(self.predictions, self.dynamics_model)
-        self.dynamics_views = DynamicsViews(self.predictions.class_names)
+        self.dynamics_views = DynamicsViews(self.predictions.class_names, self.label_fixes_state)
         self.inside_views = InsideViews(self.predictions)
         self.docks = build_docks(self, {"controls": scrolling(self.controls), "curves": stacked(self.data_banner, self.plots),
                                         "log": self.log, "runs": self.runs_view, "timeline": self.timeline,
@@ -109,7 +113,7 @@ class MainWindow(QMainWindow):
             reporter=self.reporter, show_status=lambda text: self.status.showMessage(text, 8000), window=self)
         self.runs = RunsController(
             view=self.runs_view, plots=self.plots, inference=self.inference, reporter=self.reporter,
-            settings=self.settings, open_path=self.files.open_path, window=self)
+            settings=self.settings, open_path=self.files.open_path, follow=self._follow_run, window=self)
         self.training = TrainingController(
             session=self.session, document=self.document, controls=self.controls, plots=self.plots, status=self.status,
             predictions=self.predictions, analysis=self.analysis, reporter=self.reporter, settings=self.settings,
@@ -133,6 +137,16 @@ class MainWindow(QMainWindow):
             view=self.compare_view, state=self.comparison, predictions=self.predictions, document=self.document,
             analysis=self.analysis, inference=self.inference, reporter=self.reporter, settings=self.settings,
             dynamics=self.dynamics_model, open_path=self.files.open_path, window=self)
+        review = self.dynamics_views.suspects.review
+        assert review is not None  # the Suspects view was given the fix set's state
+        self.label_fixes = LabelFixesController(
+            fixes=self.label_fixes_state, review=review, controls=self.controls,
+            predictions=self.predictions, document=self.document, reporter=self.reporter, settings=self.settings,
+            compare_with=self.compare.compare_with, window=self)
+        self.training.training_data = self.label_fixes.training_data
+        for shows_training_images in (self.data_map.gallery, self.dynamics_views.forgetting.gallery,
+                                      self.views.browser.gallery, self.views.inspector):
+            shows_training_images.set_label_fixes(self.label_fixes_state)
         self.epochs = EpochsController(
             timeline=self.timeline, document=self.document, analysis=self.analysis, inference=self.inference,
             reporter=self.reporter, compare_with=self.compare.compare_with, parent=self)
@@ -185,9 +199,11 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             dock.toggleViewAction().toggled.connect(partial(self._on_dock_toggled, dock))
         self.following.started.connect(self._on_state_shown_changed)
-        self.following.ended.connect(self._on_state_shown_changed)
+        self.following.ended.connect(self._on_following_ended)
+        self.following.run_read.connect(self._on_followed_run_read)
         self.training.run_recorded.connect(self.runs.refresh)
         self.session.run_started.connect(lambda run: self.following.stop())
+        self.session.run_finished.connect(lambda result: self.label_fixes.run_finished(result, self.session.checkpoint()))
 
     def _restore(self) -> None:
         self._default_layout = self.saveState(LAYOUT_VERSION)
@@ -289,7 +305,7 @@ class MainWindow(QMainWindow):
         self._default_sizes()
 
     def _default_sizes(self) -> None:
-        apply_default_sizes(self, self.docks)
+        apply_default_sizes(self, self.docks, self.runs_view.height_for_rows)
 
     # What the parts tell each other through the window
     def _on_data_loaded(self, data: FashionMNIST) -> None:
@@ -306,6 +322,19 @@ class MainWindow(QMainWindow):
     def _on_dock_toggled(self, dock: QDockWidget, shown: bool) -> None:
         if not shown and not self.app_quitting:
             self.status.showMessage(f"{dock.windowTitle()} is closed: View → {dock.windowTitle()} brings it back.", 10000)
+
+    def _follow_run(self, folder: Path) -> None:
+        self.following.follow(folder)
+
+    def _on_followed_run_read(self, run: RunInfo) -> None:
+        """The followed run's name in the title and its values in the form, locked: never another model's."""
+        self.controls.show_followed(run.name, run.config)
+        self.document.set_following(f"“{run.name}” ({run.model})" if run.model else f"“{run.name}”")
+
+    def _on_following_ended(self) -> None:
+        self.controls.show_followed(None)
+        self.document.set_following(None)
+        self._on_state_shown_changed()
 
     def _on_comparison_changed(self) -> None:
         self._on_state_shown_changed()

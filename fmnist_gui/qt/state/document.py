@@ -32,6 +32,7 @@ class ModelDocument(QObject):
         self.path: str | None = None  # the file it was opened from or last saved to
         self.unsaved = False  # training that no file holds
         self.training: str | None = None  # the model name of a run in progress, for the title
+        self.following: str | None = None  # "NAME (model)" of a run another process writes, while it is followed
         self.run_folder: Path | None = None  # the recorded run the model belongs to, if any
 
     # Changes made by training
@@ -56,8 +57,14 @@ class ModelDocument(QObject):
             return "model.pt"
         return f"{self.checkpoint.config.model}-epoch{self.checkpoint.epoch}.pt"
 
+    def set_following(self, label: str | None) -> None:
+        self.following = label
+        self.changed.emit()
+
     def title(self, paused: bool = False) -> str:
-        if self.training is not None:
+        if self.following is not None:
+            subject = f"following {self.following}"
+        elif self.training is not None:
             subject = f"training {self.training}" + (" (paused)" if paused else "")
         elif self.checkpoint is not None:
             where = Path(self.path).name if self.path else "unsaved"

@@ -92,6 +92,22 @@ class Settings:
     def set_reopen_last_model(self, on: bool) -> None:
         self._settings.setValue("files/reopen_last", bool(on))
 
+    def hidden_run_columns(self) -> list[str]:
+        """The Runs table's columns the user hid, by title."""
+        value = self._settings.value("runs/hidden_columns", [])
+        return [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else []
+
+    def set_hidden_run_columns(self, titles: list[str]) -> None:
+        self._settings.setValue("runs/hidden_columns", list(titles))
+
+    def fix_set(self) -> str:
+        """The label fix set under review when the window last closed, by name; "" for none."""
+        value = self._settings.value("labels/fix_set", "")
+        return value if isinstance(value, str) else ""
+
+    def set_fix_set(self, name: str) -> None:
+        self._settings.setValue("labels/fix_set", name)
+
     def data_dir(self) -> str | None:
         value = self._settings.value("data/folder")
         return str(value) if value else None

@@ -66,6 +66,7 @@ class LogSpinBox(QDoubleSpinBox):
 
 CUSTOM = "custom"  # what the preset box says when the form holds no preset's values
 CUSTOM_TEXT = "Your own values: they differ from every preset."
+DATA_FILES_LABELS = "as in the data files"  # the Training labels box without a fix set
 NO_GPU_NOTE = " This machine has no GPU: on the CPU this preset takes hours."
 PAUSED_HINT = ("Paused: the learning rate (for one-cycle and cosine, the schedule's peak), weight decay and SGD momentum "
                "can be changed; Resume applies them from the next batch.")
@@ -103,6 +104,7 @@ class ControlsPanel(QWidget):
         self._paused_config: TrainConfig | None = None  # the run's values while it is paused
         self._shown_at_pause: dict[str, float | None] = {}
         self._origin = ""  # the preset the form's values started from (set_config)
+        self._following: str | None = None  # the name of a run another process writes, while it is followed
 
         self._has_gpu = any(info.name != "cpu" for info in devices)
         self.preset = _narrow(QComboBox())
@@ -142,6 +144,10 @@ class ControlsPanel(QWidget):
         self.seed.setToolTip("Random seed: the same seed and values give the same run on a CPU")
         self.augment = QCheckBox("Random flips and shifts")
         self.augment.setToolTip("Augment training images with horizontal flips and shifts of up to 2 pixels")
+        self.labels = QComboBox()
+        self.labels.addItem(DATA_FILES_LABELS, "")
+        self.labels.setToolTip("Train with a label fix set (made in the Suspects tab): relabelled images train with their "
+                               "new label, set-aside ones are left out. The test set is never changed.")
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c62828;")
@@ -155,7 +161,7 @@ class ControlsPanel(QWidget):
             ("Device", self.device), ("Model", self.model), ("Optimizer", self.optimizer),
             ("Learning rate", _beside(self.lr, self.find_lr)), ("Momentum", self.momentum), ("Batch size", self.batch_size),
             ("Epochs", self.epochs), ("Weight decay", self.weight_decay), ("LR schedule", self.schedule),
-            ("Seed", self.seed), ("Augmentation", self.augment),
+            ("Seed", self.seed), ("Augmentation", self.augment), ("Training labels", self.labels),
         ):
             form.addRow(label, widget)
         hyper = QGroupBox("Hyperparameters")
@@ -247,6 +253,7 @@ class ControlsPanel(QWidget):
         self.schedule.setCurrentIndex(max(0, self.schedule.findData(config.schedule)))
         self.seed.setValue(config.seed)
         self.augment.setChecked(config.augment)
+        self._choose_labels(config.labels.split("@", 1)[0])
         self._on_optimizer_changed()
         self._clear_error()
         self._sync_preset()
@@ -267,6 +274,24 @@ class ControlsPanel(QWidget):
             augment=self.augment.isChecked(),
             preset=self._origin,
         )
+
+    def set_fix_sets(self, names: list[str]) -> None:
+        """The label fix sets the form offers; the one chosen stays chosen while it exists."""
+        chosen = self.training_labels()
+        self.labels.clear()
+        self.labels.addItem(DATA_FILES_LABELS, "")
+        for name in names:
+            self.labels.addItem(name, name)
+        self._choose_labels(chosen)
+
+    def training_labels(self) -> str:
+        """The fix set to train a new model with, by name; "" for the labels of the data files."""
+        return str(self.labels.currentData() or "")
+
+    def _choose_labels(self, name: str) -> None:
+        if name and self.labels.findData(name) < 0:
+            self.labels.addItem(name, name)  # a checkpoint's fix set, not in this machine's folder (yet)
+        self.labels.setCurrentIndex(max(0, self.labels.findData(name)))
 
     def set_run_state(self, state: RunState) -> None:
         """The buttons follow the run: Pause turns into Resume only once the loop has really paused."""
@@ -429,10 +454,17 @@ class ControlsPanel(QWidget):
     def _clear_error(self) -> None:
         self.error.hide()
 
+    def show_followed(self, name: str | None, config: TrainConfig | None = None) -> None:
+        """A followed run's values in the form, locked while it is followed (None: following ended, unlocked)."""
+        self._following = name
+        if config is not None:
+            self.set_config(config)
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
-        idle = not self._running
+        idle = not self._running and self._following is None
         for widget in (self.preset, self.device, self.model, self.optimizer, self.lr, self.batch_size,
-                       self.epochs, self.weight_decay, self.schedule, self.seed, self.augment):
+                       self.epochs, self.weight_decay, self.schedule, self.seed, self.augment, self.labels):
             widget.setEnabled(idle or (self._editing and widget in (self.lr, self.weight_decay)))
         self._on_optimizer_changed()
         waiting_for_values = self._show_paused_problems()
@@ -454,6 +486,9 @@ class ControlsPanel(QWidget):
             self.hint.setText(PAUSED_HINT)
         elif self._running:
             self.hint.setText("Values are locked while a run is going.")
+        elif self._following is not None:
+            self.hint.setText(f"The values of “{self._following}”, which is being followed. File → Stop following "
+                              "unlocks them.")
         else:
             self.hint.setText("")
         self.buttons_changed.emit()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSplitter, QStackedW
                                QVBoxLayout, QWidget)
 
 from fmnist_gui.dynamics.derive import AMBIGUOUS_VARIABILITY, EASY_CONFIDENCE, Region
+from fmnist_gui.formats import counted
 from fmnist_gui.qt.state.dynamics_model import DynamicsModel
 from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.views.gallery import ImageGallery, class_filter
@@ -108,6 +109,12 @@ class DataMapView(RedrawWhenShown, QWidget):
         for number, item in enumerate(self.bins):
             item.setZValue(len(self.bins) - number)  # the rarely-right few on top of the always-right many
             self.plot.addItem(item)
+        # Images the run set aside (a label fix set): placed by the model's view of them at each epoch's end,
+        # drawn hollow, apart from the images it trained on.
+        self.set_aside_points = pg.ScatterPlotItem(pxMode=True, size=6, pen=pg.mkPen(90, 90, 90, 220), brush=None)
+        self.set_aside_points.setZValue(len(self.bins) + 1)
+        self.plot.addItem(self.set_aside_points)
+        self._set_aside = np.zeros(0, dtype=bool)
         self.hover_marker = pg.ScatterPlotItem(pxMode=True, size=11, pen=pg.mkPen("k", width=2), brush=None)
         self.hover_marker.setZValue(100)
         self.plot.addItem(self.hover_marker)
@@ -191,6 +198,10 @@ class DataMapView(RedrawWhenShown, QWidget):
             return ""
         stats = summary.statistics
         label = int(dynamics.train_labels[index])
+        if len(self._set_aside) > index and self._set_aside[index]:
+            return (f"<b>Training image #{index:,}</b><br>labelled <b>{self.predictions.class_names[label]}</b><br>"
+                    f"<i>set aside: not trained on</i><br>its label's probability at the epochs' ends: "
+                    f"{self.confidence[index]:.2f} on average, spread {self.variability[index]:.2f}")
         times = int(stats.forgetting[index])
         forgotten = "never forgotten" if times == 0 else f"forgotten {times} time{'s' if times > 1 else ''}"
         region = Region(int(stats.regions[index])).label
@@ -234,6 +245,8 @@ class DataMapView(RedrawWhenShown, QWidget):
             self.visible = np.zeros(0, dtype=np.int64)
             for item in self.bins:
                 item.setData(x=np.zeros(0), y=np.zeros(0))
+            self.set_aside_points.setData(x=[], y=[])
+            self._set_aside = np.zeros(0, dtype=bool)
             self.pages.setCurrentIndex(0)
             self.caption.setText("No training dynamics on screen.")
             self._hide_hover()
@@ -243,6 +256,11 @@ class DataMapView(RedrawWhenShown, QWidget):
         self.pages.setCurrentIndex(1)
         stats = summary.statistics
         self.variability, self.confidence = stats.variability, stats.confidence
+        self._set_aside = np.zeros(len(stats), dtype=bool)
+        if stats.set_aside is not None and stats.set_aside_confidence is not None and stats.set_aside_variability is not None:
+            self._set_aside = stats.set_aside
+            self.variability = np.where(self._set_aside, stats.set_aside_variability, stats.variability)
+            self.confidence = np.where(self._set_aside, stats.set_aside_confidence, stats.confidence)
         self._bin = correctness_bins(stats.correctness)
         self._labels = dynamics.train_labels  # drawn with the points: the class filter applies to these
         self._redraw_points()
@@ -250,8 +268,14 @@ class DataMapView(RedrawWhenShown, QWidget):
             self.view_box.setRange(xRange=(0, max(0.3, float(np.nanmax(self.variability, initial=0)) * 1.05)), yRange=(0, 1), padding=0.02)
         epochs = summary.epochs
         source = f" of {self.dynamics.source}" if self.dynamics.source else ""
-        self.caption.setText(f"{epochs} epoch{'s' if epochs != 1 else ''}{source}; {len(self.variability):,} images. "
-                             f"Hover for an image, click to inspect it.")
+        aside = int(self._set_aside.sum())
+        apart = f" ({aside:,} set aside by its label fixes: hollow)" if aside else ""
+        self.legend.setText(self._legend_text() + ("&nbsp;<span style='white-space: nowrap;'>○&nbsp;set aside, not trained "
+                                                   "on</span>" if aside else ""))
+        line = (" From one epoch the map is a line: an image's variability is its spread over the epochs, 0 until "
+                "there are two; train on for it to spread out." if epochs < 2 else "")
+        self.caption.setText(f"{counted(epochs, 'epoch')}{source}; {len(self.variability):,} images{apart}. "
+                             f"Hover for an image, click to inspect it.{line}")
         if self._hovered is not None:
             self._show_hover(self._hovered)
         self._list_selection()
@@ -261,10 +285,13 @@ class DataMapView(RedrawWhenShown, QWidget):
         if self.class_shown >= 0:
             drawn &= self._labels == self.class_shown
         self.visible = np.flatnonzero(drawn)
-        bins = self._bin[self.visible]
+        trained = self.visible[~self._set_aside[self.visible]] if len(self._set_aside) else self.visible
+        bins = self._bin[trained]
         for number, item in enumerate(self.bins):
-            chosen = self.visible[bins == number]
+            chosen = trained[bins == number]
             item.setData(x=self.variability[chosen], y=self.confidence[chosen])
+        aside = self.visible[self._set_aside[self.visible]] if len(self._set_aside) else self.visible[:0]
+        self.set_aside_points.setData(x=self.variability[aside], y=self.confidence[aside])
 
     def _add_regions(self) -> None:
         """Dashed borders at the thresholds of `dynamics.derive`, and each region's name where it lies."""

@@ -13,9 +13,11 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QMenu, QVBoxLayout, QWidget
 
-from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
+from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.state.predictions import Predictions, Split
 from fmnist_gui.qt.views.deferred import RedrawWhenShown
+from fmnist_gui.qt.views.label_review import add_decisions
+from fmnist_gui.qt.views.widgets import CORRECT_COLOR, WRONG_COLOR, gray_to_qimage
 
 THUMBNAIL = 56
 MAX_CACHED_THUMBNAILS = 4000
@@ -32,6 +34,7 @@ class GalleryModel(QAbstractListModel):
         self._thumbnails: dict[int, QPixmap] = {}
         self.item_size = QSize(THUMBNAIL + 40, THUMBNAIL + 24)  # set by the view to its grid cell
         self.two_lines = False  # the label above the prediction (the mistakes view)
+        self.fixes: LabelFixes | None = None  # the fix set under review, whose decisions training images show
 
     def set_items(self, split: Split | None, indices: np.ndarray) -> None:
         self.beginResetModel()
@@ -55,14 +58,18 @@ class GalleryModel(QAbstractListModel):
             # Every item as wide as its cell: a size guessed from one caption (before predictions
             # existed) cut the longer captions that came later.
             return self.item_size
+        decided = self.fixes.decision_text(item) if self.fixes is not None and split.name == "train" else ""
         if role == Qt.ItemDataRole.DisplayRole:
+            mark = DECISION_MARKS.get(decided.split(" ")[0], "") if decided else ""
             if predicted is None:
-                return self.class_names[label]
+                return mark + self.class_names[label]
             if self.two_lines:  # what it is, then what the model said: "Sneaker / → Ankle boot 100%"
-                return f"{self.class_names[label]}\n→ {self.class_names[predicted]} {100 * confidence:.0f}%"
-            return f"{self.class_names[predicted]} {100 * confidence:.0f}%"
+                return f"{mark}{self.class_names[label]}\n→ {self.class_names[predicted]} {100 * confidence:.0f}%"
+            return f"{mark}{self.class_names[predicted]} {100 * confidence:.0f}%"
         if role == Qt.ItemDataRole.ToolTipRole:
-            text = f"{split.name} image #{item}\ntrue: {self.class_names[label]}"
+            # A training label is what the data says, not a truth: the mislabel finder exists because some are wrong.
+            given = f"labelled {self.class_names[label]}" if split.name == "train" else f"true class {self.class_names[label]}"
+            text = f"{split.name} image #{item}\n{given}" + (f", {decided}" if decided else "")
             if predicted is not None:
                 verdict = "right" if predicted == label else "wrong"
                 text += f"\npredicted: {self.class_names[predicted]} ({100 * confidence:.1f}%), {verdict}"
@@ -93,6 +100,7 @@ def _prediction(split: Split, item: int) -> tuple[int | None, float]:
 
 
 PIN_TEXT = "Pin to the Pinned panel"
+DECISION_MARKS = {"fixed": "✎ ", "set": "⊘ ", "kept": ""}  # by decision_text's first word
 
 
 class ImageGallery(QListView):
@@ -142,12 +150,32 @@ class ImageGallery(QListView):
         else:
             super().keyPressEvent(event)
 
+    def set_label_fixes(self, fixes: LabelFixes) -> None:
+        """Training images then say the fix set's decision, and right-click offers to make one (for the
+        images selected, with Ctrl or Shift, or the one clicked)."""
+        self.gallery_model.fixes = fixes
+        self.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        fixes.changed.connect(self.gallery_model.layoutChanged)
+
+    def decision_menu_rows(self, row: int) -> list[int]:
+        """The rows a decision from the menu at `row` applies to: the selection if `row` is in it, else `row`."""
+        selected = sorted(index.row() for index in self.selectionModel().selectedIndexes())
+        return selected if row in selected else [row]
+
     def _on_context_menu(self, position) -> None:  # noqa: ANN001 - a QPoint
         index = self.indexAt(position)
         if not index.isValid():
             return
         menu = QMenu(self)
         menu.addAction(f"{PIN_TEXT}\tP", lambda: self.pin_row(index.row()))
+        model = self.gallery_model
+        if model.fixes is not None and model.split is not None and model.split.name == "train":
+            rows = self.decision_menu_rows(index.row())
+            predicted, _ = _prediction(model.split, int(model.indices[index.row()]))
+            menu.addSeparator()
+            if len(rows) > 1:
+                menu.addSection(f"{len(rows)} selected images")
+            add_decisions(menu, model.fixes, model.indices[rows], predicted)
         menu.exec(self.viewport().mapToGlobal(position))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -9,8 +9,9 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPainter
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from fmnist_gui.qt.views.widgets import ImageView, ProbabilityBars
+from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.state.predictions import Predictions
+from fmnist_gui.qt.views.widgets import ImageView, ProbabilityBars
 
 if TYPE_CHECKING:  # the record only: a view never imports torch
     from fmnist_gui.engine.saliency import Explanation
@@ -64,6 +65,7 @@ class InspectorView(QWidget):
     def __init__(self, predictions: Predictions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.predictions = predictions
+        self.fixes: LabelFixes | None = None  # the fix set under review, once the window has one
         self.split_name = "test"
         self.indices = np.zeros(0, dtype=np.int64)
         self.position = 0
@@ -189,7 +191,11 @@ class InspectorView(QWidget):
         if index is None or label is None:
             return
         names = self.predictions.class_names
-        text = f"{self.split_name.capitalize()} image #{index} — true class <b>{names[label]}</b>"
+        if self.split_name == "train":  # a training label is what the data says; some are wrong, and some fixed
+            decided = self.fixes.decision_text(index) if self.fixes is not None else ""
+            text = f"Training image #{index} — labelled <b>{names[label]}</b>" + (f" ({decided})" if decided else "")
+        else:
+            text = f"{self.split_name.capitalize()} image #{index} — true class <b>{names[label]}</b>"
         if probabilities is None:
             text += ". No model yet." if self.predictions.checkpoint is None else "."
         else:
@@ -197,6 +203,17 @@ class InspectorView(QWidget):
             verdict = "right" if predicted == label else "<span style='color:#c62828'>wrong</span>"
             text += f", predicted <b>{names[predicted]}</b> ({100 * probabilities[predicted]:.1f}%), {verdict}"
         self.heading.setText(text)
+
+    def set_label_fixes(self, fixes: LabelFixes) -> None:
+        """Training images then say the fix set's decision beside their label ("fixed to Dress")."""
+        self.fixes = fixes
+        fixes.changed.connect(self._on_fixes_changed)
+
+    def _on_fixes_changed(self) -> None:
+        split = self.predictions.split(self.split_name)
+        index = self.current_index
+        if split is not None and index is not None and self.split_name == "train":
+            self._update_heading(None if split.probabilities is None else split.probabilities[index])
 
     def _update_navigation(self) -> None:
         count = len(self.indices)

@@ -89,7 +89,7 @@ class LRFinderDialog(QDialog):
         self.stop_button.setToolTip("End the search at the next batch; a part of the curve suggests no rate")
         self.use_button = QPushButton("Use this rate")
         self.use_button.setToolTip("Put the suggested rate into the form's learning-rate field (for one-cycle, its peak)")
-        self.other_button = QPushButton()  # the steepest descent when another rule is advised, or the other way round
+        self.other_button = QPushButton()  # the steepest descent when another rule is advised, else a tenth of the minimum
         self.other_button.hide()
         self.advice = QLabel()
         self.advice.setWordWrap(True)
@@ -192,13 +192,13 @@ class LRFinderDialog(QDialog):
             self.marker.setData([result.lrs[at]], [result.smoothed[at]])
             for rule, rate in rules.items():
                 line = self.rule_lines[rule]
+                line.show()  # first: a hidden line's label keeps its old text (pyqtgraph skips the update)
                 line.setValue(math.log10(rate))
                 line.label.setFormat(f"{rule} {rounded_rate(rate):g}" + (" ← advised" if rule == advised else ""))
-                line.show()
             self.use_button.setText(f"Use {self._suggestion:g} ({advised})")
             self.use_button.setEnabled(True)
             self.use_button.setDefault(True)
-            other = "steepest descent" if advised != "steepest descent" else "valley"
+            other = "steepest descent" if advised != "steepest descent" else "minimum / 10"
             if other in rules and rounded_rate(rules[other]) != self._suggestion:
                 self._other = rounded_rate(rules[other])
                 self.other_button.setText(f"Use {self._other:g} ({other})")
@@ -269,7 +269,7 @@ if __name__ == "__main__":  # a quick look: python -m fmnist_gui.qt.views.lr_fin
     # A stand-in for the engine's FinderResult: a view never imports the engine (and torch with it).
     dialog.show_result(SimpleNamespace(lrs=rates, losses=curve + np.random.default_rng(0).normal(0, 0.1, 170),  # type: ignore[arg-type]
                                        smoothed=curve,
-                                       suggestion=3e-4, message="Suggested learning rate 0.0003 (a preview).",
+                                       suggestion=3e-4, message="The smoothed loss fell fastest at 0.0003 (a preview).",
                                        stopped=False, seconds=5.0, rules={"steepest descent": 3e-4, "valley": 3e-3,
                                                                           "minimum / 10": 2e-2}),
                         "valley", "For a one-cycle schedule the rate is a peak reached once: …")

@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal, SignalInstance
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,19 +24,23 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from fmnist_gui.formats import format_duration
+from fmnist_gui.formats import counted, format_duration
 from fmnist_gui.safe_text import printable
 
 if TYPE_CHECKING:
     from fmnist_gui.runs import RunInfo
 
-COLUMNS = ("Name", "Created", "Model", "Optimizer", "LR", "Epochs", "Best test", "Status", "Duration")
+# What tells runs apart comes first; every column but the name can be hidden (right-click the header).
+COLUMNS = ("Name", "Created", "Model", "Optimizer", "LR", "Batch", "Schedule", "Weight decay", "Augment", "Epochs",
+           "Best test", "Status", "Duration")
+STATUS_COLUMN = COLUMNS.index("Status")
 STATUS_COLORS = {"running": QColor(21, 101, 192), "failed": QColor(198, 40, 40), "diverged": QColor(198, 40, 40),
                  "damaged": QColor(198, 40, 40), "interrupted": QColor(230, 81, 0), "stopped": QColor(120, 120, 120),
                  "pruned": QColor(120, 120, 120)}
@@ -84,11 +97,10 @@ class RunsTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return _cell_text(run, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 7 and run.status in STATUS_COLORS:
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS_COLUMN and run.status in STATUS_COLORS:
             return QBrush(STATUS_COLORS[run.status])
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [printable(run.folder), run.message, run.damage or "", f"note: {run.note}" if run.note else ""]
-            return "\n".join(line for line in lines if line)
+            return _tooltip(run)
         if role == Qt.ItemDataRole.UserRole:
             return run.folder
         return None
@@ -96,15 +108,35 @@ class RunsTableModel(QAbstractTableModel):
 
 def _cell_text(run: RunInfo, column: int) -> str:
     best = "" if run.best_accuracy is None else f"{run.best_accuracy:.2f}% (ep. {run.best_epoch})"
+    config = run.config
     values = (run.name, run.created.replace("T", " ")[:16], run.model, run.optimizer, f"{run.lr:g}" if run.lr else "",
+              str(config.batch_size) if config else "", config.schedule if config else "",
+              f"{config.weight_decay:g}" if config else "", ("flips, shifts" if config.augment else "none") if config else "",
               f"{run.epochs_done}/{run.epochs_asked}", best, run.status, format_duration(run.duration))
     return values[column]
 
 
 def _sort_key(run: RunInfo, column: int) -> Any:
-    numeric = {4: run.lr, 5: run.epochs_done, 6: run.best_accuracy if run.best_accuracy is not None else -1.0,
-               8: run.duration}
-    return numeric.get(column, _cell_text(run, column).lower())
+    config = run.config
+    numeric = {"LR": run.lr, "Batch": config.batch_size if config else 0,
+               "Weight decay": config.weight_decay if config else -1.0, "Epochs": run.epochs_done,
+               "Best test": run.best_accuracy if run.best_accuracy is not None else -1.0, "Duration": run.duration}
+    return numeric.get(COLUMNS[column], _cell_text(run, column).lower())
+
+
+def _tooltip(run: RunInfo) -> str:
+    """The run's settings, each on its line, then where it lives and what happened to it."""
+    config = run.config
+    settings = [] if config is None else [
+        f"model {config.model}, {config.optimizer} at learning rate {config.lr:g}"
+        + (f", momentum {config.momentum:g}" if config.optimizer == "sgd" else ""),
+        f"batch size {config.batch_size}, {counted(config.epochs, 'epoch')}, "
+        f"{config.schedule} schedule",
+        f"weight decay {config.weight_decay:g}, augmentation {'random flips and shifts' if config.augment else 'none'}",
+        f"seed {config.seed}, device {run.device or config.device}" + (f", preset {config.preset}" if config.preset else ""),
+    ]
+    lines = [*settings, str(run.folder), run.message, run.damage or "", f"note: {run.note}" if run.note else ""]
+    return "\n".join(printable(line) for line in lines if line)
 
 
 class _FilteringProxy(QSortFilterProxyModel):
@@ -127,6 +159,7 @@ class RunsView(QWidget):
     undo_requested = Signal()
     grouping_changed = Signal(bool)
     shown_changed = Signal(bool)  # the dock became visible or hidden
+    hidden_columns_changed = Signal(list)  # list[str]: the columns' titles the user hid
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +180,9 @@ class RunsView(QWidget):
         # Columns fit the rows in view and 100 more: measuring 10,000 runs' cells took 0.4 s of each refresh.
         self.table.horizontalHeader().setResizeContentsPrecision(100)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.horizontalHeader().customContextMenuRequested.connect(self._offer_columns)
+        self.table.horizontalHeader().setToolTip("Right-click to choose the columns")
         self.table.setToolTip("Select several runs (Ctrl or Shift) to overlay their curves; double-click opens one")
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter: name, model, optimizer, status…")
@@ -173,7 +209,7 @@ class RunsView(QWidget):
                        self.undo_button):
             top.addWidget(button)
         top.addWidget(self.caption)
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -204,7 +240,7 @@ class RunsView(QWidget):
                 selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
         self.table.selectionModel().blockSignals(False)
         where = f" in {printable(folder)}" if folder else ""
-        self.caption.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''}" if runs else "No runs yet")
+        self.caption.setText(f"{counted(len(runs), 'run')}" if runs else "No runs yet")
         self.caption.setToolTip(f"Runs{where}; every training run records itself here.")
         self._update_buttons()
         if set(self.selected()) != selected:
@@ -212,6 +248,41 @@ class RunsView(QWidget):
 
     def set_shown(self, shown: bool) -> None:
         self.shown_changed.emit(shown)
+
+    def hidden_columns(self) -> list[str]:
+        return [title for column, title in enumerate(COLUMNS) if self.table.isColumnHidden(column)]
+
+    def set_hidden_columns(self, titles: Sequence[str]) -> None:
+        """Hide the columns called `titles` (unknown ones are ignored, the name is always shown); show the others."""
+        for column, title in enumerate(COLUMNS):
+            self.table.setColumnHidden(column, column > 0 and title in titles)
+
+    def height_for_rows(self, rows: int) -> int:
+        """How tall this view must be to show `rows` runs under its controls and the column titles."""
+        margins = self._layout.contentsMargins()
+        table = self.table
+        return (margins.top() + margins.bottom() + self._layout.spacing() + self.filter.sizeHint().height()
+                + table.horizontalHeader().sizeHint().height() + rows * table.verticalHeader().defaultSectionSize()
+                + 2 * table.frameWidth() + table.horizontalScrollBar().sizeHint().height())
+
+    def columns_menu(self) -> QMenu:
+        """A tick for each column but the name: what right-clicking the column titles offers."""
+        menu = QMenu(self)
+        for column, title in enumerate(COLUMNS[1:], start=1):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.toggled.connect(lambda shown, column=column: self._show_column(column, shown))
+        return menu
+
+    def _offer_columns(self, at: QPoint) -> None:
+        menu = self.columns_menu()
+        menu.exec(self.table.horizontalHeader().mapToGlobal(at))
+        menu.deleteLater()
+
+    def _show_column(self, column: int, shown: bool) -> None:
+        self.table.setColumnHidden(column, not shown)
+        self.hidden_columns_changed.emit(self.hidden_columns())
 
     def selected(self) -> list[Path]:
         rows = self.table.selectionModel().selectedRows()

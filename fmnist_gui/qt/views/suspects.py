@@ -11,14 +11,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
-                               QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtCore import (QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, QPersistentModelIndex,
+                            QPoint, QRectF, QSize, Qt, Signal)
+from PySide6.QtGui import QKeyEvent, QPainter, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMenu,
+                               QPushButton, QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView,
+                               QVBoxLayout, QWidget)
 
 from fmnist_gui.dynamics import Suspect
+from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.views.deferred import RedrawWhenShown
 from fmnist_gui.qt.views.gallery import class_filter
+from fmnist_gui.qt.views.label_review import ReviewPanel, add_decisions
 from fmnist_gui.qt.views.sparkline import paint_sparkline
 from fmnist_gui.qt.views.widgets import gray_to_qimage
 
@@ -45,9 +49,9 @@ EMPTY_TEXT = ("No training dynamics yet: they are recorded while a run trains, o
 class SuspectsModel(QAbstractTableModel):
     """Rows are suspects in the order shown; `histories` holds each one's probability per epoch."""
 
-    def __init__(self, class_names: tuple[str, ...]) -> None:
+    def __init__(self, class_names: tuple[str, ...], fixes: LabelFixes | None = None) -> None:
         super().__init__()
-        self.class_names = class_names
+        self.class_names, self.fixes = class_names, fixes
         self.suspects: list[Suspect] = []
         self.histories = np.zeros((0, 0), dtype=np.float32)  # (rows, epochs)
         self.forgotten: list[np.ndarray] = []
@@ -106,7 +110,7 @@ class SuspectsModel(QAbstractTableModel):
         names = self.class_names
         return {
             IMAGE: f"#{suspect.index}",
-            LABEL: f"labelled {names[suspect.given]}\nmodel says {names[suspect.predicted]}",
+            LABEL: f"labelled {names[suspect.given]}\n{self._decision(suspect) or f'model says {names[suspect.predicted]}'}",
             SCORE: f"{suspect.score:.3f}",
             CONFIDENCE: f"{suspect.confidence:.3f}",
             VARIABILITY: f"{suspect.variability:.3f}",
@@ -114,6 +118,9 @@ class SuspectsModel(QAbstractTableModel):
             AGREEMENT: f"{100 * suspect.agreement:.0f}%",
             HISTORY: "",
         }[column]
+
+    def _decision(self, suspect: Suspect) -> str:
+        return "" if self.fixes is None else self.fixes.decision_text(suspect.index)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Reorder the rows by a column (stable, so equal values keep the order before)."""
@@ -169,10 +176,11 @@ class SuspectsView(RedrawWhenShown, QWidget):
     pin_requested = Signal(str, int)  # split name, dataset index
     export_requested = Signal(list)  # list[Suspect]: the rows listed, in the order shown
 
-    def __init__(self, class_names: tuple[str, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, class_names: tuple[str, ...], fixes: LabelFixes | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.class_names = class_names
+        self.class_names, self.fixes = class_names, fixes
         self._suspects: tuple[Suspect, ...] | None = None
+        self._keep_row: int | None = None  # after a decision, the row the next suspect moves into
         self._histories = np.zeros((0, 0), dtype=np.float32)
         self._forgotten: list[np.ndarray] = []
         self._images: np.ndarray | None = None
@@ -184,7 +192,7 @@ class SuspectsView(RedrawWhenShown, QWidget):
         self.export_button.setToolTip("Save the listed images' training-set positions, labels and scores as a CSV table")
         self.caption = QLabel(EMPTY_TEXT)
         self.caption.setWordWrap(True)
-        self.table_model = SuspectsModel(class_names)
+        self.table_model = SuspectsModel(class_names, fixes)
         self.table = QTableView()
         self.table.setModel(self.table_model)
         self.table.setItemDelegateForColumn(HISTORY, SparklineDelegate(self.table))
@@ -204,16 +212,37 @@ class SuspectsView(RedrawWhenShown, QWidget):
         self.table.setSortingEnabled(True)
         self._size_columns()
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.show_reviewed = QCheckBox("Show reviewed")
+        self.show_reviewed.setToolTip("List the images the fix set has a decision for, too (Backspace takes one back)")
         row = QHBoxLayout()
         row.addWidget(QLabel("Labelled as"))
         row.addWidget(self.label_filter)
+        row.addWidget(self.show_reviewed)
         row.addStretch(1)
         row.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
+        self.review = ReviewPanel(fixes) if fixes is not None else None
+        if self.review is not None:
+            layout.addWidget(self.review)
         layout.addWidget(self.caption)
-        layout.addWidget(self.table, 1)
+        if self.review is not None and fixes is not None:
+            split = QSplitter(Qt.Orientation.Horizontal)
+            split.addWidget(self.table)
+            split.addWidget(self.review.card)
+            split.setStretchFactor(0, 3)
+            split.setStretchFactor(1, 1)
+            split.setChildrenCollapsible(False)
+            layout.addWidget(split, 1)
+            self.table.installEventFilter(self)
+            self.review.skip_requested.connect(self.skip)
+            self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
+            fixes.changed.connect(self._on_decided)
+        else:
+            self.show_reviewed.hide()
+            layout.addWidget(self.table, 1)
         self.label_filter.currentIndexChanged.connect(self.refresh)
+        self.show_reviewed.toggled.connect(self.refresh)
         self.export_button.clicked.connect(lambda: self.export_requested.emit(list(self.table_model.suspects)))
         self.table.activated.connect(self._on_activated)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
@@ -239,19 +268,62 @@ class SuspectsView(RedrawWhenShown, QWidget):
         """Training-set positions of the rows on screen, in their order."""
         return self.table_model.indices
 
+    def skip(self) -> None:
+        """The next suspect, leaving this one undecided."""
+        row = self.table.currentIndex().row()
+        if row + 1 < self.table_model.rowCount():
+            self._select_row(row + 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress and self.review is not None
+                and isinstance(event, QKeyEvent) and self.review.key(event)):
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_decided(self) -> None:
+        """A decision (or an undo) changed which images are reviewed: list again, the next one where this was."""
+        self._keep_row = max(0, self.table.currentIndex().row())
+        self.refresh()
+
+    def _select_row(self, row: int) -> None:
+        index = self.table_model.index(row, IMAGE)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+
+    def _show_current(self) -> None:
+        if self.review is None:
+            return
+        row = self.table.currentIndex().row()
+        if not 0 <= row < self.table_model.rowCount():
+            self.review.show_image(None)
+            return
+        suspect = self.table_model.suspects[row]
+        images = self._images
+        self.review.show_image(suspect.index, suspect.given, suspect.predicted, suspect.agreement,
+                               images[suspect.index] if images is not None and suspect.index < len(images) else None)
+
     def _redraw(self) -> None:
         suspects = self._suspects or ()
         label = self.label_filter.currentData()
-        keep = [i for i, s in enumerate(suspects) if label < 0 or s.given == label]
+        hidden = set()
+        if self.fixes is not None and self.fixes.fix_set is not None and not self.show_reviewed.isChecked():
+            hidden = set(self.fixes.reviewed().tolist())
+        keep = [i for i, s in enumerate(suspects) if (label < 0 or s.given == label) and s.index not in hidden]
         self.table_model.set_rows([suspects[i] for i in keep], self._histories[keep] if keep else
                                   np.zeros((0, self._histories.shape[1]), np.float32),
                                   [self._forgotten[i] for i in keep], self._images)
         header = self.table.horizontalHeader()
         self.table_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self.export_button.setEnabled(bool(keep))
-        self.caption.setText(self._caption(len(keep), len(suspects), label))
+        self.caption.setText(self._caption(len(keep), len(suspects), label, len(hidden)))
+        rows = self.table_model.rowCount()
+        if rows and self.review is not None:
+            self._select_row(min(self._keep_row or 0, rows - 1))
+        self._keep_row = None
+        self._show_current()
 
-    def _caption(self, shown: int, total: int, label: int) -> str:
+    def _caption(self, shown: int, total: int, label: int, reviewed: int = 0) -> str:
         if self._suspects is None:
             return EMPTY_TEXT
         about = f" ({self._about})" if self._about else ""
@@ -262,8 +334,11 @@ class SuspectsView(RedrawWhenShown, QWidget):
         listed = f"{shown:,} of {total:,}" if shown != total else f"{total:,}"
         if self._found > total and label < 0:
             listed = f"The {total:,} most suspicious of {self._found:,}"
-        return (f"{listed} likely mislabelled images{of_class} of {self._train_size:,} training images{about}. "
-                "Double-click one to inspect it; right-click to pin it.")
+        if reviewed:
+            listed += f" ({reviewed:,} reviewed, not listed)"
+        how = ("Decide with the keys below, double-click to inspect, right-click to pin." if self.review is not None
+               else "Double-click one to inspect it; right-click to pin it.")
+        return f"{listed} likely mislabelled images{of_class} of {self._train_size:,} training images{about}. {how}"
 
     def _size_columns(self) -> None:
         metrics = self.fontMetrics()
@@ -286,6 +361,9 @@ class SuspectsView(RedrawWhenShown, QWidget):
         menu = QMenu(self)
         menu.addAction("Inspect", lambda: self._on_activated(index))
         menu.addAction("Pin", lambda: self.pin_requested.emit("train", item))
+        if self.fixes is not None:
+            menu.addSeparator()
+            add_decisions(menu, self.fixes, np.array([item]), self.table_model.suspects[index.row()].predicted)
         menu.popup(self.table.viewport().mapToGlobal(point))
 
 
