@@ -25,6 +25,7 @@ from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.controllers.sweeps import SweepsController, SweepViews
 from fmnist_gui.qt.shell.actions import ActionInfo
 from fmnist_gui.qt.state.sweep import SweepState
+from fmnist_gui.qt.views.deferred import RedrawWhenShown
 from fmnist_gui.qt.views.log_pane import LogPane
 from fmnist_gui.qt.views.parallel_coordinates import ParallelCoordinates
 from fmnist_gui.qt.views.sweep_curves import TrialCurves
@@ -152,7 +153,7 @@ class SweepsWindow(QMainWindow):
         """Only the tab in front redraws as trials come and brushes move; another catches up when shown."""
         for index in range(self.tabs.count()):
             view = self.tabs.widget(index)
-            if hasattr(view, "set_shown"):
+            if isinstance(view, RedrawWhenShown):
                 view.set_shown(index == current)
 
     def _on_opened(self, name: str) -> None:
