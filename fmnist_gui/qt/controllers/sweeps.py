@@ -333,16 +333,16 @@ class SweepsController(QObject):
                                 "ended before its first epoch did.")
 
     def train_trial(self, number: int) -> None:
-        """"Train this": the trial's values (the sweep's fixed ones with its own) into the main window's form."""
+        """"Train this": the trial's values (the sweep's fixed ones with its own) into the main window's form, which
+        refuses them (UserFacingError, said in a dialog) while it shows a run that trains or is followed."""
         trial, snapshot = self._trial(number), self.state.snapshot
         if trial is None or snapshot is None:
             return
         try:
-            config = snapshot.definition.trial_config(trial.params)
+            self._set_form(snapshot.definition.trial_config(trial.params))
         except UserFacingError as exc:
             self.reporter.error("Cannot use the trial's values", str(exc))
             return
-        self._set_form(config)
         self.reporter.note(f"Trial {number}'s values are in the training form: Train starts them as a run of its own.")
 
     def _trial(self, number: int) -> TrialRecord | None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 from fmnist_gui.checkpoint import CheckpointError
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
+from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs import RunInfo, default_runs_dir
 from fmnist_gui.unsaved import keep_unsaved
 from fmnist_gui.devices import available_devices
@@ -285,6 +286,11 @@ class MainWindow(QMainWindow):
         return str(data.source) if data is not None else None
 
     def _set_form(self, config: TrainConfig) -> None:
+        """A workspace's values into the form (Train this); UserFacingError while the form shows another run's."""
+        if self.session.active:
+            raise UserFacingError("A run is training: its values are locked in the form until it ends or is stopped.")
+        if self.following.active:
+            raise UserFacingError("The form shows the values of the run being followed: File → Stop following frees it.")
         self.controls.set_config(config)
         self.raise_dock("controls")
 
