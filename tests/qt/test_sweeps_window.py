@@ -277,3 +277,63 @@ def test_a_trial_opens_its_run_or_follows_it_and_train_this_fills_the_form(qtbot
     assert calls["form"][0].lr == snapshot.trials[2].params["lr"]
     assert calls["form"][0].optimizer == snapshot.trials[2].params["optimizer"]
     assert store.name == "open"
+
+
+def test_train_this_puts_the_trials_values_in_the_main_windows_form(qtbot, make_window, dialog_stub, runs_dir):
+    make_sweep(runs_dir, "train-this", 6)
+    window = make_window()
+    window.controls.set_config(TINY)
+    window.menus.actions["sweeps"].trigger()
+    workspace = window.sweeps_window
+    workspace.controller.open("train-this")
+    wait_for_trials(qtbot, workspace, 6)
+    trial = workspace.state.snapshot.trials[3]
+    assert window.controls.config().lr != pytest.approx(trial.params["lr"])
+    workspace.views.table.select(3)
+    workspace.views.table.train_button.click()
+    config = window.controls.config()
+    assert config.lr == pytest.approx(trial.params["lr"], rel=1e-6)
+    assert config.weight_decay == pytest.approx(trial.params["weight_decay"], rel=1e-6)
+    assert (config.batch_size, config.optimizer) == (trial.params["batch_size"], trial.params["optimizer"])
+    assert (config.model, config.epochs) == ("quickstart-mlp", 4)  # the sweep's preset and epochs
+    assert not dialog_stub.errors
+    assert "Trial 3's values are in the training form" in workspace.views.log.lines()[-1]
+
+    window.following._follower = object()  # the form shows a followed run's values: they stay
+    workspace.views.table.select(4)
+    workspace.views.table.train_button.click()
+    assert dialog_stub.errors[-1][0] == "Cannot use the trial's values"
+    assert "Stop following" in dialog_stub.errors[-1][1]
+    assert window.controls.config().lr == pytest.approx(trial.params["lr"], rel=1e-6)
+    window.following._follower = None
+
+
+def test_a_sweep_that_cannot_be_opened_is_said_in_a_dialog_in_one_line(qtbot, workspace, dialog_stub, runs_dir):
+    workspace.controller.open("nowhere")
+    qtbot.waitUntil(lambda: bool(dialog_stub.errors), timeout=10000)
+    title, message = dialog_stub.errors[-1]
+    assert title == "Cannot open the sweep" and message.startswith("There is no sweep named 'nowhere'")
+    assert "\n" not in message
+    assert workspace.controller.store is None and workspace.windowTitle() == "Sweeps"
+    workspace.controller.open("../up")  # not a name a folder can have: refused before anything is read
+    assert dialog_stub.errors[-1][0] == "Cannot open the sweep" and len(dialog_stub.errors) == 2
+    assert not workspace.sweep_actions["start"].isEnabled() and not workspace.sweep_actions["export_csv"].isEnabled()
+    workspace.controller.export_csv()
+    assert dialog_stub.errors[-1] == ("Nothing to export", "Open a sweep first.")
+
+
+def test_the_open_sweep_dialog_lists_the_runs_folders_sweeps_and_refuses_a_database_it_cannot_use(qtbot, runs_dir):
+    from fmnist_gui.qt.common.sweep_dialogs import OpenSweepDialog
+
+    dialog = OpenSweepDialog(["first", "second"], str(runs_dir / "sweeps"))
+    qtbot.addWidget(dialog)
+    dialog._on_accept()
+    assert dialog.chosen == ("second", None)  # the newest, chosen to begin with
+    dialog.url.setText("sqlite:///sweeps.db")
+    dialog.name.setText("lr")
+    dialog.chosen = None
+    dialog._on_accept()
+    assert dialog.chosen is None and dialog.problem.text().startswith("SQLite is not a sweep storage")
+    dialog.url.setText("postgresql://me@db.example/sweeps")
+    dialog._on_accept()
+    assert dialog.chosen == ("lr", "postgresql://me@db.example/sweeps")
