@@ -115,6 +115,9 @@ def test_brushing_the_parallel_coordinates_filters_the_table_and_the_curves(qtbo
     wait_for_trials(qtbot, workspace, 60)
     coordinates, table, curves = workspace.views.coordinates, workspace.views.table, workspace.views.curves
     assert sorted(table.visible_numbers()) == list(range(60))
+    workspace.tabs.setCurrentWidget(workspace.views.slices)
+    lr_slice = workspace.views.slices.plots["lr"]
+    axes_before = lr_slice.getPlotItem().getViewBox().viewRange()
     with qtbot.waitSignal(workspace.state.filtered):
         coordinates.brush("lr", 0.0, 0.5)  # the lower half of the log axis
     kept = sorted(int(n) for n in coordinates.data.numbers[coordinates.data.kept])
@@ -124,10 +127,13 @@ def test_brushing_the_parallel_coordinates_filters_the_table_and_the_curves(qtbo
     lr = dict(zip(frame.numbers.tolist(), frame.params[0].values.tolist()))
     low, high = np.log10(min(lr.values())), np.log10(max(lr.values()))
     assert all(np.log10(lr[number]) <= (low + high) / 2 + 1e-9 for number in kept)
-    drawn = curves.drawn_numbers()
-    failed = {int(n) for n in frame.numbers[frame.states == "FAIL"]}  # no epoch reported: no curve to draw
-    assert sorted(drawn) == sorted(set(kept) - failed)
     assert table.caption.text().endswith("· brushed")
+    failed = {int(n) for n in frame.numbers[frame.states == "FAIL"]}  # no value and no epoch: no point, no curve
+    points = {int(n) for _, _, item in lr_slice.groups for n in item.data["data"]}
+    assert points == set(kept) - failed  # the slices in front show the brushed trials
+    assert lr_slice.getPlotItem().getViewBox().viewRange() == axes_before  # on the same axes: nothing jumps
+    workspace.tabs.setCurrentWidget(workspace.views.curves)  # the curves, behind, catch up when shown
+    assert sorted(curves.drawn_numbers()) == sorted(set(kept) - failed)
     with qtbot.waitSignal(workspace.state.filtered):
         table.clear_brushes.click()
     assert len(table.visible_numbers()) == 60

@@ -67,4 +67,5 @@ class ParamScatter(RedrawWhenShown, QWidget):
         self.plot.getPlotItem().setLabel("bottom", x_column.name)
         self.plot.getPlotItem().setLabel("left", "value (%)" if y_column is None else y_column.name)
         self.plot.show_points(frame, rows, positions(x_column, rows), y, frame.value_range(), x_column=x_column,
-                              y_column=y_column)
+                              y_column=y_column, x_all=positions(x_column),
+                              y_all=None if y_column is None else positions(y_column))

@@ -43,7 +43,7 @@ class SliceGrid(RedrawWhenShown, QWidget):
         rows = np.flatnonzero(shown)
         for column in frame.params:
             self.plots[column.name].show_points(frame, rows, positions(column, rows), frame.values[rows],
-                                                frame.value_range(), x_column=column)
+                                                frame.value_range(), x_column=column, x_all=positions(column))
 
     def _make_plots(self, names: list[str]) -> None:
         for plot in self.plots.values():

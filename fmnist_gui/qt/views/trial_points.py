@@ -37,6 +37,8 @@ class ValuesAxis(pg.AxisItem):
         self.enableAutoSIPrefix(False)
 
     def set_kind(self, log: bool, choices: tuple[str, ...]) -> None:
+        if (log, choices) == (self.log, self.choices):
+            return  # unchanged: the axis keeps the picture it drew (drawing it again took a third of a brush)
         self.log, self.choices = log, choices
         self.setTicks([[(float(index), name) for index, name in enumerate(choices)]] if choices else None)
         self.picture = None
@@ -111,8 +113,11 @@ class TrialPoints(pg.PlotWidget):
 
     def show_points(self, frame: TrialsFrame, rows: np.ndarray, x: np.ndarray, y: np.ndarray,
                     y_range: tuple[float, float] | None, x_column: ParamColumn | None = None,
-                    y_column: ParamColumn | None = None) -> None:
-        """Frame rows `rows` at (x, y) (already positioned); y below `y_range` is clamped to its bottom as ▼."""
+                    y_column: ParamColumn | None = None, x_all: np.ndarray | None = None,
+                    y_all: np.ndarray | None = None) -> None:
+        """Frame rows `rows` at (x, y) (already positioned); y below `y_range` is clamped to its bottom as ▼.
+        `x_all`, `y_all`: the positions of every trial, which the axes span, so that a brush or a filter that
+        keeps fewer trials does not move the axes under them (by default the axes span the points shown)."""
         self.x_axis.set_kind(x_column.log if x_column else False, x_column.choices if x_column else ())
         self.y_axis.set_kind(y_column.log if y_column else False, y_column.choices if y_column else ())
         finite = np.isfinite(x) & np.isfinite(y)
@@ -125,7 +130,7 @@ class TrialPoints(pg.PlotWidget):
             y = np.where(below, low - pad, y)
             y_span = (low - pad, high + pad)
         else:
-            y_span = _span(y, y_column)
+            y_span = _span(_finite(y_all) if y_all is not None else y, y_column)
         self._frame = frame
         self._row_of = {int(number): int(row) for number, row in zip(frame.numbers[rows], rows)}
         groups = _groups(frame, rows)
@@ -134,7 +139,8 @@ class TrialPoints(pg.PlotWidget):
             item.setVisible(bool(chosen.any()))  # an empty item still costs a paint and a bounds check
             item.setData(x=x[chosen], y=y[chosen], data=frame.numbers[rows[chosen]])
         # The ranges set once, here: pyqtgraph's auto-range painted each plot twice per update.
-        self.getPlotItem().getViewBox().setRange(xRange=_span(x, x_column), yRange=y_span, padding=0.03)
+        x_span = _span(_finite(x_all) if x_all is not None else x, x_column)
+        self.getPlotItem().getViewBox().setRange(xRange=x_span, yRange=y_span, padding=0.03)
 
     def add_item(self, item: pg.GraphicsObject) -> None:
         self.getPlotItem().addItem(item)
@@ -157,6 +163,10 @@ def _span(values: np.ndarray, column: ParamColumn | None) -> tuple[float, float]
         return 0.0, 1.0
     low, high = float(values.min()), float(values.max())
     return (low, high) if high > low else (low - 0.5, high + 0.5)
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return values[np.isfinite(values)]
 
 
 def _groups(frame: TrialsFrame, rows: np.ndarray) -> np.ndarray:
