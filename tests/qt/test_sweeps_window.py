@@ -266,7 +266,8 @@ def test_export_csv_writes_the_rows_the_table_shows(qtbot, workspace, dialog_stu
     assert (tmp_path / "curves.svg").read_bytes().startswith(b"<?xml")
 
 
-def test_a_trial_opens_its_run_or_follows_it_and_train_this_fills_the_form(qtbot, workspace, runs_dir, calls):
+def test_a_trial_opens_its_run_or_follows_it_and_train_this_fills_the_form(qtbot, workspace, runs_dir, calls,
+                                                                           dialog_stub):
     store = make_sweep(runs_dir, "open", 4, running=1)
     workspace.controller.open("open")
     wait_for_trials(qtbot, workspace, 5)
@@ -276,8 +277,12 @@ def test_a_trial_opens_its_run_or_follows_it_and_train_this_fills_the_form(qtbot
     (finished.run / "checkpoints" / "last.pt").write_bytes(b"")  # opened (and checked) by the main window's path
     workspace.views.table.open_requested.emit(finished.number)
     assert calls["open"] == [str(finished.run / "checkpoints" / "last.pt")]
+    snapshot.trials[-1].run.mkdir()
     workspace.views.table.open_requested.emit(snapshot.trials[-1].number)  # still running: followed
     assert calls["follow"] == [snapshot.trials[-1].run]
+    workspace.views.table.open_requested.emit(1)  # its folder is elsewhere (another machine's worker ran it)
+    assert dialog_stub.errors[-1][1].startswith("Trial 1's run folder is not on this machine: ")
+    assert len(calls["open"]) == 1 and len(calls["follow"]) == 1
     workspace.views.table.select(2)
     workspace.views.table.train_button.click()
     assert calls["form"][0].lr == snapshot.trials[2].params["lr"]

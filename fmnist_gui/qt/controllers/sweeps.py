@@ -324,6 +324,9 @@ class SweepsController(QObject):
             return
         if trial.run is None:
             self.reporter.error("Cannot open the trial", f"Trial {number} has no run folder: it never started training.")
+        elif not trial.run.is_dir():
+            self.reporter.error("Cannot open the trial", f"Trial {number}'s run folder is not on this machine: "
+                                f"{printable(trial.run)} (a worker records its trials in its own machine's runs folder).")
         elif trial.state == "RUNNING":
             self._follow_run(trial.run)
         elif (checkpoint := last_checkpoint(trial.run)) is not None:
