@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fmnist_gui.config import ConfigError, TrainConfig, preset
 from fmnist_gui.names import PRESET_NAMES
 from fmnist_gui.safe_text import printable
-from fmnist_gui.sweeps.space import ParamSpec, SpaceError
+from fmnist_gui.sweeps.space import FIELD_TYPES, ParamSpec, SpaceError, parse_space
 
 if TYPE_CHECKING:
     import optuna
@@ -111,6 +111,25 @@ class SweepDefinition:
         except (KeyError, TypeError, ValueError):
             raise SpaceError(f"The sweep definition of {printable(name)!r} is damaged.") from None
         return definition
+
+
+def define_from_config(config: TrainConfig, params: Sequence[str], *, trials: int, epochs: int, sampler: str = "tpe",
+                       pruner: str = "median", data_dir: str | None = None) -> SweepDefinition:
+    """A sweep around a training form's values: `params` vary (`NAME=SPEC`, as `--param` takes them), every other
+    value is fixed as the form has it (kept in `fixed` where it differs from the preset it started from).
+    SpaceError (one line) for anything the space, TrainConfig or the sampler refuses."""
+    start = config.preset if config.preset in PRESET_NAMES else "default"
+    varied = {text.partition("=")[0].strip().replace("-", "_") for text in params}
+    base = preset(start)
+    fixed = {name: value for name, value in config.to_dict().items()
+             if name in FIELD_TYPES and name != "epochs" and name not in varied and value != getattr(base, name)}
+    shell = SweepDefinition(space=(), trials=1, epochs=epochs, preset=start, fixed=fixed)
+    shell.check()
+    space = parse_space(list(params), shell.base_config())
+    if not space:
+        raise SpaceError("Choose at least one hyperparameter to vary.")
+    return SweepDefinition(space=space, trials=trials, epochs=epochs, preset=start, sampler=sampler, pruner=pruner,
+                           fixed=fixed, data_dir=data_dir)
 
 
 def _grid_sampler(grid: dict[str, list[Any]]) -> optuna.samplers.BaseSampler:

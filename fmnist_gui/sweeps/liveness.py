@@ -62,6 +62,12 @@ def reap_dead_trials(study: optuna.Study, is_database: bool) -> list[int]:
     return sorted(reaped)
 
 
+def dead_workers(trials: list[optuna.trial.FrozenTrial], is_database: bool) -> dict[int, str]:
+    """Each RUNNING trial whose worker is known to be gone, with the reason: what reaping would write, read only."""
+    reasons = {trial.number: _death(trial, is_database) for trial in trials if trial.state.name == "RUNNING"}
+    return {number: reason for number, reason in reasons.items() if reason is not None}
+
+
 def lost_reason(trial: optuna.trial.FrozenTrial) -> str:
     """Why a FAIL trial without a message failed: Optuna's heartbeat check failed it (its worker fell silent)."""
     return (f"{describe_worker(trial.user_attrs.get(WORKER))} stopped sending heartbeats: it was killed, "

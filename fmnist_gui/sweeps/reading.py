@@ -1,8 +1,10 @@
 """Reading a sweep: its definition and its trials as plain, frozen records, for `show`, `export` and the window.
 
 Reading also fails the RUNNING trials whose worker is gone (fmnist_gui.sweeps.liveness), so what it
-returns never shows a dead trial as running. One pass over the study's trials, without copying them:
-a study of 10,000 trials reads in about the time the storage takes to load it.
+returns never shows a dead trial as running; a reader that must never write (the window) asks with
+`reap=False` and is shown those trials as FAIL with the same reason, the storage left as it was. One
+pass over the study's trials, without copying them: a study of 10,000 trials reads in about the time
+the storage takes to load it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fmnist_gui.safe_text import printable
 from fmnist_gui.sweeps import budget
 from fmnist_gui.sweeps.definition import SweepDefinition
-from fmnist_gui.sweeps.liveness import MESSAGE, RUN, lost_reason, reap_dead_trials
+from fmnist_gui.sweeps.liveness import MESSAGE, RUN, dead_workers, lost_reason, reap_dead_trials
 from fmnist_gui.sweeps.storage import SweepStore, database_errors, opened_study
 
 if TYPE_CHECKING:
@@ -74,22 +76,28 @@ class SweepSnapshot:
         return self.tally.met
 
 
-def read_sweep(store: SweepStore) -> SweepSnapshot:
-    """The sweep `store` names, read now; SweepError (one line) when it is missing or cannot be reached."""
+def read_sweep(store: SweepStore, reap: bool = True) -> SweepSnapshot:
+    """The sweep `store` names, read now; SweepError (one line) when it is missing or cannot be reached.
+
+    `reap=False` writes nothing: a trial whose worker is known to be gone reads as FAIL with the reason
+    the next worker or `sweep show` will write (a database's silent heartbeat is theirs to judge)."""
     with opened_study(store) as study, database_errors(store):
         definition = SweepDefinition.from_attrs(store.name, study.user_attrs)
-        reap_dead_trials(study, store.is_database)
+        if reap:
+            reap_dead_trials(study, store.is_database)
         frozen = study.get_trials(deepcopy=False)
-    trials = tuple(record_of(trial) for trial in frozen if not trial.user_attrs.get(budget.NOT_NEEDED))
+    lost = {} if reap else dead_workers(frozen, store.is_database)
+    trials = tuple(record_of(trial, lost.get(trial.number)) for trial in frozen if not trial.user_attrs.get(budget.NOT_NEEDED))
     states = (budget.TrialState(trial.number, trial.state) for trial in trials)
     return SweepSnapshot(store.name, store.describe(), definition, trials, budget.tally(states, definition.trials))
 
 
-def record_of(trial: optuna.trial.FrozenTrial) -> TrialRecord:
-    """A TrialRecord from Optuna's trial; plain values only, so the record can cross threads and processes."""
+def record_of(trial: optuna.trial.FrozenTrial, lost: str | None = None) -> TrialRecord:
+    """A TrialRecord from Optuna's trial; plain values only, so the record can cross threads and processes.
+    `lost`: why its worker is gone, for a RUNNING trial shown as the FAIL it will be."""
     attrs = trial.user_attrs
-    state = trial.state.name
-    message = attrs.get(MESSAGE)
+    state = "FAIL" if lost is not None else trial.state.name
+    message = lost if lost is not None else attrs.get(MESSAGE)
     if not isinstance(message, str):
         message = lost_reason(trial) if state == "FAIL" else ""
     run = attrs.get(RUN)

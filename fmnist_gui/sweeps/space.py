@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     import optuna
 
 NOT_VARIED = {"epochs": "the epochs are the sweep's own: give --epochs E",
-              "device": "the device is where trials train, not a hyperparameter: give --device"}
+              "device": "the device is where trials train, not a hyperparameter: give --device",
+              "labels": "trials train on the labels of the data files; a label fix set is for `fmnist-gui train --labels`"}
 # Each hyperparameter of TrainConfig and its type ("str", "float", "int", "bool": the annotations as written);
 # the fields left out of a config's equality (the preset it started from) say where values came from, not what they are.
 FIELD_TYPES: dict[str, str] = {field.name: str(field.type) for field in dataclasses.fields(TrainConfig) if field.compare}

@@ -126,6 +126,7 @@ def test_a_failed_trial_is_failed_with_its_reason_and_does_not_count(synthetic_d
     ("batch_size=64,abc", "batch_size takes whole numbers: 'abc' is not one."),
     ("batch_size=0,64", "batch_size=0,64: The batch size must be a whole number from 1 to 65536, not 0."),
     ("epochs=1:3", "epochs cannot vary in a sweep"),
+    ("labels=fixes@0123456789ab", "labels cannot vary in a sweep: trials train on the labels of the data files"),
     ("lr=0.1", "lr=0.1 is one value: set it with --lr"),
     ("optimizer=sgd:adam", "optimizer is a choice, not a number"),
     ("lr", "--param 'lr' is not NAME=SPEC"),

@@ -62,6 +62,9 @@ class DialogStub:
     text: str | None = None  # what a text prompt answers
     export_path: str | None = None
     follow_folder: str | None = None
+    stop_or_leave_answer: str = "stop"  # or "leave", "cancel"
+    sweep_request: object = None  # what New sweep… answers: a SweepRequest, or a function of (config, data_dir) giving one
+    sweep_chosen: tuple[str, str | None] | None = None  # what Open sweep… answers
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +96,15 @@ def dialog_stub(monkeypatch) -> DialogStub:
     monkeypatch.setattr(dialogs, "text_input", lambda parent, title, label, text="": stub.text)
     monkeypatch.setattr(dialogs, "save_path", lambda parent, title, suggested, file_filter: stub.export_path)
     monkeypatch.setattr(dialogs, "run_folder", lambda parent, folder: stub.follow_folder)
+
+    def stop_or_leave(parent, title, question):
+        stub.confirms.append(question)
+        return stub.stop_or_leave_answer
+
+    monkeypatch.setattr(dialogs, "stop_or_leave", stop_or_leave)
+    monkeypatch.setattr(dialogs, "new_sweep", lambda parent, config, data_dir: stub.sweep_request(config, data_dir)
+                        if callable(stub.sweep_request) else stub.sweep_request)
+    monkeypatch.setattr(dialogs, "open_sweep", lambda parent, names, folder: stub.sweep_chosen)
     return stub
 
 

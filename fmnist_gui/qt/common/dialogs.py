@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+if TYPE_CHECKING:
+    from fmnist_gui.config import TrainConfig
+    from fmnist_gui.qt.common.sweep_dialogs import SweepRequest
 
 CHECKPOINT_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
 
@@ -95,3 +100,31 @@ def getting_started(parent: QWidget) -> None:
     from fmnist_gui.qt.common.help import GettingStartedDialog
 
     GettingStartedDialog(parent).exec()
+
+
+def stop_or_leave(parent: QWidget, title: str, question: str) -> str:
+    """"stop", "leave" or "cancel" for processes the app started that still run; Cancel is the default."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, parent)
+    stop = box.addButton("Stop them", QMessageBox.ButtonRole.DestructiveRole)
+    leave = box.addButton("Leave them running", QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return {id(stop): "stop", id(leave): "leave"}.get(id(box.clickedButton()), "cancel")
+
+
+def new_sweep(parent: QWidget, config: TrainConfig, data_dir: str | None) -> SweepRequest | None:
+    """New sweep…: the sweep asked for around the form's values `config`, checked; None when cancelled."""
+    from fmnist_gui.qt.common.sweep_dialogs import NewSweepDialog
+
+    dialog = NewSweepDialog(config, data_dir, parent)
+    return dialog.accepted_request if dialog.exec() == NewSweepDialog.DialogCode.Accepted else None
+
+
+def open_sweep(parent: QWidget, names: list[str], folder: str) -> tuple[str, str | None] | None:
+    """Open sweep…: (name, database URL or None for the runs folder's journal), or None when cancelled."""
+    from fmnist_gui.qt.common.sweep_dialogs import OpenSweepDialog
+
+    dialog = OpenSweepDialog(names, folder, parent)
+    return dialog.chosen if dialog.exec() == OpenSweepDialog.DialogCode.Accepted else None

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPoint, QRect, QSize
-from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from fmnist_gui.atomic import write_bytes
@@ -19,43 +17,14 @@ from fmnist_gui.errors import UserFacingError
 from fmnist_gui.export import export_onnx, write_confusion_csv, write_metrics_csv, write_model_card
 from fmnist_gui.runs import read_metrics
 from fmnist_gui.qt.common import dialogs
+from fmnist_gui.qt.common.pictures import CSV, PNG, SVG, widget_png, widget_svg
 from fmnist_gui.qt.state.document import ModelDocument
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.state.settings import Settings
 
-PNG = "PNG pictures (*.png)"
-SVG = "SVG drawings (*.svg)"
-CSV = "CSV tables (*.csv)"
 T = TypeVar("T")
-
-
-def widget_png(widget: QWidget) -> bytes:
-    """What the widget shows, as PNG bytes."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    widget.grab().save(buffer, "PNG")
-    return bytes(data.data())
-
-
-def widget_svg(widget: QWidget, title: str) -> bytes:
-    """The widget drawn as vector graphics through QSvgGenerator (pyqtgraph's own SVG exporter has broken before)."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(QSize(widget.width(), widget.height()))
-    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-    generator.setTitle(title)
-    painter = QPainter(generator)
-    try:
-        widget.render(painter, QPoint(0, 0))
-    finally:
-        painter.end()
-    return bytes(data.data())
 
 
 class ExportsController(QObject):

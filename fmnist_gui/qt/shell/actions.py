@@ -52,6 +52,7 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("pause", "&Run", "&Pause", "F6"),
     ActionInfo("stop", "&Run", "&Stop", "Shift+F5"),
     ActionInfo("revert", "&Run", "&Revert to the best epoch", separator_before=True),
+    ActionInfo("sweeps", "&Run", "S&weeps…", separator_before=True),
     ActionInfo("present", "&View", "&Present…", "F11"),
     ActionInfo("reset_layout", "&View", "&Reset layout", separator_before=True),
     ActionInfo("getting_started", "&Help", "&Getting started", QKeySequence.StandardKey.HelpContents),

@@ -4,10 +4,13 @@
 - document.ModelDocument is the model on screen; files.FilesController opens and saves it.
 - training.TrainingController runs the form's requests; analysis.AnalysisController explains models.
 - docks.DOCKS and actions.ACTIONS are the tables of docks and menus.
+- sweeps_window.SweepsWindow (Run → Sweeps…) and runs_room.RunsRoomWindow (the Runs tab's Compare runs…) are
+  workspaces of their own, made when first asked for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -15,7 +18,9 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from fmnist_gui.checkpoint import CheckpointError
+from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import CLASS_NAMES, FashionMNIST
+from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs import RunInfo, default_runs_dir
 from fmnist_gui.unsaved import keep_unsaved
 from fmnist_gui.devices import available_devices
@@ -24,6 +29,8 @@ from fmnist_gui.qt.shell.actions import MenuActions, about_text, shortcut_rows
 from fmnist_gui.qt.controllers.analysis import AnalysisController, AnalysisViews
 from fmnist_gui.qt.controllers.dataset import DataController, missing_data_banner
 from fmnist_gui.qt.shell.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
+from fmnist_gui.qt.shell.runs_room import RunsRoomWindow
+from fmnist_gui.qt.shell.sweeps_window import SweepsWindow
 from fmnist_gui.qt.state.document import ModelDocument
 from fmnist_gui.qt.state.label_fixes import LabelFixes
 from fmnist_gui.qt.controllers.dynamics import DynamicsController
@@ -76,6 +83,8 @@ class MainWindow(QMainWindow):
         self.comparison = ComparisonState(self)
         self.label_fixes_state = LabelFixes(labels_dir_beside(default_runs_dir(self.settings.runs_dir())), CLASS_NAMES, self)
         self.camera = open_camera(self.work)  # None without the optional camera extra
+        self.sweeps_window: SweepsWindow | None = None  # made at the first Run → Sweeps…
+        self.runs_room: RunsRoomWindow | None = None  # made at the first Compare runs…
         # Views
         self.controls = ControlsPanel(available_devices())
         self.plots = TrainingPlots()
@@ -157,6 +166,7 @@ class MainWindow(QMainWindow):
             "getting_started": lambda: dialogs.getting_started(self),
             "compare_with": self.compare.choose, "stop_comparing": self.compare.stop,
             "follow": lambda: self.following.choose(self, self.runs.runs_dir), "stop_following": self.following.stop,
+            "sweeps": self.open_sweeps,
             **self.exports.handlers(),
         }, self.docks, self.files.open_path)
 
@@ -184,6 +194,8 @@ class MainWindow(QMainWindow):
         self.controls.buttons_changed.connect(lambda: self.menus.follow_buttons(self.controls.run_buttons()))
         self.runs_view.shown_changed.connect(self.runs.set_shown)
         self.runs_view.compare_requested.connect(self.compare.compare_runs)
+        self.runs_view.room_requested.connect(self.open_runs_room)
+        self.controls.sweep_requested.connect(lambda config: self.open_sweeps().controller.new_sweep(config))
         self.comparison.other_changed.connect(self._on_comparison_changed)
         for dock in self.docks.values():
             dock.toggleViewAction().toggled.connect(partial(self._on_dock_toggled, dock))
@@ -247,6 +259,49 @@ class MainWindow(QMainWindow):
         presenter.left.connect(presenter.deleteLater)
         presenter.present(self.screen())
         return presenter
+
+    def open_sweeps(self) -> SweepsWindow:
+        """Run → Sweeps…: the Sweeps workspace, in front; its trials are recorded in this window's runs folder."""
+        if self.sweeps_window is None:
+            self.sweeps_window = SweepsWindow(
+                work=self.work, runs_dir=lambda: self.runs.runs_dir, data_dir=self._data_folder, form=self.controls.config,
+                open_run=self._in_front(self.files.open_path), follow_run=self._in_front(self.following.follow),
+                set_form=self._in_front(self._set_form))
+        self.sweeps_window.show()
+        self.sweeps_window.raise_()
+        self.sweeps_window.activateWindow()
+        return self.sweeps_window
+
+    def open_runs_room(self, folders: list[Path]) -> RunsRoomWindow:
+        """The Runs tab's Compare runs…: the selected runs side by side, in a window of their own."""
+        if self.runs_room is None:
+            self.runs_room = RunsRoomWindow(
+                inference=self.inference, class_names=self.predictions.class_names,
+                compare_runs=self._in_front(self.compare.compare_runs), open_run=self._in_front(self.runs.open_run))
+        self.runs_room.show_runs(folders)
+        return self.runs_room
+
+    def _data_folder(self) -> str | None:
+        data = self.loaded_data()
+        return str(data.source) if data is not None else None
+
+    def _set_form(self, config: TrainConfig) -> None:
+        """A workspace's values into the form (Train this); UserFacingError while the form shows another run's."""
+        if self.session.active:
+            raise UserFacingError("A run is training: its values are locked in the form until it ends or is stopped.")
+        if self.following.active:
+            raise UserFacingError("The form shows the values of the run being followed: File → Stop following frees it.")
+        self.controls.set_config(config)
+        self.raise_dock("controls")
+
+    def _in_front(self, action: Callable[..., object]) -> Callable[..., None]:
+        """`action`, for a workspace: it brings this window to the front, where it shows what was asked."""
+        def in_front(*args: object) -> None:
+            self.raise_()
+            self.activateWindow()
+            action(*args)
+
+        return in_front
 
     def reset_layout(self) -> None:
         """Every dock back where it started, shown, at its first size (View → Reset layout)."""
@@ -342,6 +397,8 @@ class MainWindow(QMainWindow):
         if self.session.active and not dialogs.confirm(
                 self, "Training is running", "A training run is in progress. Stop it and quit?", "Stop and quit"):
             return False
+        if self.sweeps_window is not None and not self.sweeps_window.controller.may_close():
+            return False
         return self.files.may_discard("quit")
 
     def keep_model_before_quitting(self) -> str | None:
@@ -367,4 +424,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the run and end every thread, before Qt deletes anything; also wired to aboutToQuit."""
         self.reporter.quiet = True
+        if self.sweeps_window is not None:
+            self.sweeps_window.shut_down()
+        if self.runs_room is not None:
+            self.runs_room.close()
         self.work.shutdown()

@@ -28,20 +28,14 @@ from fmnist_gui.models import MODELS
 from fmnist_gui.qt.state.run_state import RunState
 
 
-class LogSpinBox(QDoubleSpinBox):
-    """A spin box for rates: arrows multiply or divide by about 1.78 (four steps a decade); text is plain."""
-
-    STEPS_PER_DECADE = 4
+class PlainSpinBox(QDoubleSpinBox):
+    """A spin box for small numbers written plainly (0.0003, 1e-05), kept to 12 decimals rather than rounded
+    to the few a fixed-point box shows: a sweep's trial puts 1.234e-05 in the form, not 0.000012."""
 
     def __init__(self, minimum: float, maximum: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDecimals(12)
         self.setRange(minimum, maximum)
-
-    def stepBy(self, steps: int) -> None:
-        value = max(self.value(), self.minimum())
-        exponent = round(math.log10(value) * self.STEPS_PER_DECADE) + steps
-        self.setValue(float(f"{10 ** (exponent / self.STEPS_PER_DECADE):.3g}"))
 
     def textFromValue(self, value: float) -> str:
         return f"{value:g}"
@@ -62,6 +56,17 @@ class LogSpinBox(QDoubleSpinBox):
             return QValidator.State.Invalid, text, pos
         state = QValidator.State.Acceptable if self.minimum() <= value <= self.maximum() else QValidator.State.Intermediate
         return state, text, pos
+
+
+class LogSpinBox(PlainSpinBox):
+    """A spin box for rates: arrows multiply or divide by about 1.78 (four steps a decade); text is plain."""
+
+    STEPS_PER_DECADE = 4
+
+    def stepBy(self, steps: int) -> None:
+        value = max(self.value(), self.minimum())
+        exponent = round(math.log10(value) * self.STEPS_PER_DECADE) + steps
+        self.setValue(float(f"{10 ** (exponent / self.STEPS_PER_DECADE):.3g}"))
 
 
 CUSTOM = "custom"  # what the preset box says when the form holds no preset's values
@@ -93,6 +98,7 @@ class ControlsPanel(QWidget):
     stop_requested = Signal()
     revert_requested = Signal()
     find_lr_requested = Signal(TrainConfig)  # the form's values for the learning-rate finder
+    sweep_requested = Signal(TrainConfig)  # the form's values, to start a sweep around them
     buttons_changed = Signal()  # a run button was enabled, disabled or renamed
 
     def __init__(self, devices: list[DeviceInfo], parent: QWidget | None = None) -> None:
@@ -136,7 +142,8 @@ class ControlsPanel(QWidget):
         self.batch_size.setToolTip("Images per training step")
         self.epochs = QSpinBox(minimum=1, maximum=MAX_EPOCHS)
         self.epochs.setToolTip("Passes over the 60,000 training images (Continue adds this many)")
-        self.weight_decay = QDoubleSpinBox(decimals=6, minimum=0.0, maximum=1.0, singleStep=1e-4)
+        self.weight_decay = PlainSpinBox(0.0, 1.0)
+        self.weight_decay.setSingleStep(1e-4)
         self.weight_decay.setToolTip("L2 penalty on the weights; 0 turns it off")
         self.schedule = _combo(SCHEDULES, "How the learning rate changes: constant, one-cycle (warm up then anneal), or cosine decay")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
@@ -173,6 +180,9 @@ class ControlsPanel(QWidget):
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train a new model from scratch with these values")
+        self.sweep_button = QPushButton("Sweep around these values…")
+        self.sweep_button.setToolTip("Open the Sweeps workspace with these values: choose which vary and how widely, "
+                                     "and train many trials in worker processes")
         self.continue_button = QPushButton("Continue training")
         self.continue_button.setToolTip("Train the model on screen further, keeping its architecture, optimizer state "
                                         "and history; the form's epochs are added")
@@ -206,6 +216,7 @@ class ControlsPanel(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         buttons.addWidget(self.hint)
+        buttons.addWidget(self.sweep_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(hyper)
@@ -226,6 +237,7 @@ class ControlsPanel(QWidget):
         self.stop_button.clicked.connect(self.stop_requested)
         self.revert_button.clicked.connect(self.revert_requested)
         self.find_lr.clicked.connect(lambda: self._emit_config(self.find_lr_requested))
+        self.sweep_button.clicked.connect(lambda: self._emit_config(self.sweep_requested))
         for widget in (self.lr, self.momentum, self.weight_decay):
             widget.valueChanged.connect(self._clear_error)
             widget.lineEdit().textChanged.connect(self._on_editable_text_changed)  # also for half-typed text

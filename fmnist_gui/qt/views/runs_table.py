@@ -155,6 +155,7 @@ class RunsView(QWidget):
     note_requested = Signal(Path)
     trash_requested = Signal(list)  # list[Path]
     compare_requested = Signal(Path, Path)  # two runs' folders: the first opens, the second is compared with it
+    room_requested = Signal(list)  # list[Path]: the selected runs, side by side in the comparison room
     undo_requested = Signal()
     grouping_changed = Signal(bool)
     shown_changed = Signal(bool)  # the dock became visible or hidden
@@ -192,6 +193,9 @@ class RunsView(QWidget):
         self.open_button = QPushButton("Open")
         self.compare_button = QPushButton("Compare")
         self.compare_button.setToolTip("Open the first of two selected runs and compare the second's model with it")
+        self.room_button = QPushButton("Compare runs…")
+        self.room_button.setToolTip("The selected runs side by side in a window of their own: any metric's curves, "
+                                    "and the hyperparameters they differ in")
         self.rename_button = QPushButton("Rename…")
         self.note_button = QPushButton("Note…")
         self.trash_button = QPushButton("Move to trash")
@@ -201,7 +205,7 @@ class RunsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.group)
-        for button in (self.open_button, self.compare_button, self.rename_button, self.note_button, self.trash_button,
+        for button in (self.open_button, self.compare_button, self.room_button, self.rename_button, self.note_button, self.trash_button,
                        self.undo_button):
             top.addWidget(button)
         top.addWidget(self.caption)
@@ -217,6 +221,7 @@ class RunsView(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_requested.emit(self._folder(index)))
         self.open_button.clicked.connect(lambda: self._emit_one(self.open_requested))
         self.compare_button.clicked.connect(self._on_compare_clicked)
+        self.room_button.clicked.connect(lambda: self.room_requested.emit(self.selected()))
         self.rename_button.clicked.connect(lambda: self._emit_one(self.rename_requested))
         self.note_button.clicked.connect(lambda: self._emit_one(self.note_requested))
         self.trash_button.clicked.connect(self._on_trash_clicked)
@@ -315,3 +320,4 @@ class RunsView(QWidget):
             button.setEnabled(count == 1)
         self.trash_button.setEnabled(count > 0)
         self.compare_button.setEnabled(count == 2)
+        self.room_button.setEnabled(count >= 1)
