@@ -19,6 +19,8 @@ class CpuInfo:
     model: str  # "Intel(R) Xeon(R) Platinum 8480+", or the platform's processor name where /proc/cpuinfo is missing
     flags: frozenset[str]
     logical_cpus: int  # as the kernel lists them (hyperthreads count)
+    megahertz: float | None = None  # the clock the kernel reports (in a virtual machine: often the base clock)
+    threads_per_core: int = 1  # 2 where hyperthreads share a core's vector units
 
     @property
     def relevant_flags(self) -> tuple[str, ...]:
@@ -59,7 +61,16 @@ def read_cpu_info(path: Path) -> CpuInfo:
         name = name.strip()
         if name == "processor":
             count += 1
-        elif name in ("model name", "flags") and name not in fields:
+        elif name in ("model name", "flags", "cpu MHz", "siblings", "cpu cores") and name not in fields:
             fields[name] = value.strip()
     model = fields.get("model name") or platform.processor() or platform.machine() or "unknown CPU"
-    return CpuInfo(model, frozenset(fields.get("flags", "").split()), count)
+    siblings, cores = _number(fields.get("siblings")), _number(fields.get("cpu cores"))
+    threads_per_core = round(siblings / cores) if siblings and cores else 1
+    return CpuInfo(model, frozenset(fields.get("flags", "").split()), count, _number(fields.get("cpu MHz")), max(1, threads_per_core))
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None

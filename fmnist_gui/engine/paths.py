@@ -6,8 +6,8 @@ and batch size (engine/path_cache.py), so a machine measures it once. bf16 is tr
 CNNs, and only on a CPU that computes in bf16 itself (AMX or AVX512-BF16): elsewhere oneDNN emulates
 it, slower than fp32. The quickstart MLP stays fp32: bf16 measured 1.07x on an AMX machine and
 slower without AMX, and the quickstart preset must keep the tutorial's numbers. torch.compile is no
-candidate: on 2 CPU cores its compile time costs more than a preset's run saves
-(packaging/benchmark.py measures it). Other devices train as before (fp32, channels-last CNNs).
+candidate: on 2 CPU cores its first compile (16-33 s for the small CNN) costs more than the preset's
+run saves (packaging/benchmark.py measures it). Other devices train as before (fp32, channels-last CNNs).
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def calibrate(config: TrainConfig, options: Sequence[ExecutionPath], device: tor
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         batch = calibration_batch(config)
-        steps = {path.key: step for path in options if (step := _step_of(config, path, batch, device)) is not None}
+        steps = {path.key: step for path in options if (step := timed_step(config, path, batch, device)) is not None}
         times: dict[str, list[float]] = {key: [] for key in steps}
         keys = list(steps)
         started = time.perf_counter()
@@ -195,10 +195,12 @@ def calibration_batch(config: TrainConfig) -> int:
     return max(1, min(config.batch_size, max(MIN_CALIBRATION_BATCH, int(STEP_BUDGET_FLOPS // per_image))))
 
 
-def _step_of(config: TrainConfig, path: ExecutionPath, batch: int, device: torch.device) -> Callable[[], float] | None:
-    """A function that trains one step of a fresh model on `path` and returns its seconds; None when it fails."""
+def timed_step(config: TrainConfig, path: ExecutionPath, batch: int, device: torch.device,
+               prepare: Callable[[nn.Module], nn.Module] = lambda model: model) -> Callable[[], float] | None:
+    """A function that trains one step of `batch` random images on a fresh model on `path` and returns its seconds,
+    after WARMUP_STEPS untimed ones; None when a step fails. `prepare` may wrap the model (torch.compile)."""
     spec = get_model_spec(config.model)
-    model = path.arrange(spec.build().to(device))
+    model = prepare(path.arrange(spec.build().to(device)))
     model.train()
     optimizer, _ = build_optimization(config, model.parameters(), batches_per_epoch=1000, first_epoch=1)
     images = torch.rand(batch, 1, 28, 28, device=device)
