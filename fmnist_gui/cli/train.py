@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from fmnist_gui.cli.options import (complete_as, config_from, data_folder, device_option, json_output, labels_folder, positive,
                                     runs_folder, training_config, whole_run_config)
-from fmnist_gui.names import PRECISIONS
 from fmnist_gui.cli.status import EXIT_FAILURE, EXIT_INTERRUPTED, UsageError, say_error
+from fmnist_gui.names import PRECISIONS
 
 if TYPE_CHECKING:
     from fmnist_gui.checkpoint import Checkpoint
