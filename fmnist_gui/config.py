@@ -13,11 +13,11 @@ from fmnist_gui.devices import best_device, check_device_syntax
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.formats import counted
 from fmnist_gui.models import MODELS
-from fmnist_gui.names import DEFAULT_MODEL, FIX_SET_IDENTITY, OPTIMIZERS, SCHEDULES
+from fmnist_gui.names import DEFAULT_MODEL, FIX_SET_IDENTITY, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 MAX_SEED = 2**31 - 1  # what the form's seed field (a 32-bit spin box) can hold
 MAX_EPOCHS = 10_000  # the most a run can ask for: what its recorded files can hold is bounded by it
-ADDED_LATER = ("labels",)  # fields a complete stored config (run.json) may lack: older versions wrote none
+ADDED_LATER = ("labels", "precision")  # fields a complete stored config (run.json) may lack: older versions wrote none
 
 
 class ConfigError(UserFacingError):
@@ -44,6 +44,9 @@ class TrainConfig:
     # files hold them). It compares: two runs on differently fixed labels are different experiments, and a
     # resumed run must train on the labels it started with. Files written before it existed hold none.
     labels: str = ""
+    # How the run computes (names.PRECISIONS): what was asked, not what ran ("auto" resolves on each machine; run.json's
+    # `execution` says what ran). Not a hyperparameter: two configs that differ only here are equal, as for the preset.
+    precision: str = field(default="auto", compare=False)
 
     def __post_init__(self) -> None:
         checks = [
@@ -57,6 +60,7 @@ class TrainConfig:
             (_finite(self.weight_decay) and 0 <= self.weight_decay <= 1, f"Weight decay must be from 0 to 1, not {self.weight_decay}."),
             (_whole(self.seed) and 0 <= self.seed <= MAX_SEED, f"The seed must be a whole number from 0 to {MAX_SEED}, not {self.seed}."),
             (isinstance(self.augment, bool), f"Augmentation is on or off, not {self.augment!r}."),
+            (self.precision in PRECISIONS, f"Unknown precision {self.precision!r}; choose one of: {', '.join(PRECISIONS)}."),
             (isinstance(self.preset, str) and len(self.preset) <= 40 and self.preset.isprintable(),
              f"A preset's name is a short line of text, not {self.preset!r}."),
             (self.labels == "" or (isinstance(self.labels, str) and FIX_SET_IDENTITY.fullmatch(self.labels) is not None),

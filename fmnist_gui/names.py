@@ -12,6 +12,9 @@ DEFAULT_MODEL = "small-cnn"
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "one-cycle", "cosine")
 PRESET_NAMES = ("default", "quickstart", "gpu")
+# How a run computes: "auto" picks the fastest path this machine measures (fmnist_gui.engine.paths), "fp32" the
+# plain path, "bf16" bf16 autocast (CPUs with AMX or AVX512-BF16, GPUs that support it).
+PRECISIONS = ("auto", "fp32", "bf16")
 JSON_SCHEMA = 1  # of every object the command line prints with --json; raised when a field changes meaning
 # What a user-named thing kept as a file or folder may be called (a sweep, a label fix set): a name on every system.
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")

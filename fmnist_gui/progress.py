@@ -46,7 +46,8 @@ class ConsoleProgress(Callback):
         resumed = f", resuming after epoch {run.start_epoch}" if run.start_epoch else ""
         self._write(
             self.err,
-            f"Training {c.model} ({run.parameter_count:,} parameters) on {printable(run.device_name)}: {c.optimizer} lr {c.lr:g}, "
+            f"Training {c.model} ({run.parameter_count:,} parameters) on {printable(run.device_name)}, {run.execution}"
+            f"{f' ({run.execution_chosen})' if run.execution_chosen else ''}: {c.optimizer} lr {c.lr:g}, "
             f"batch {c.batch_size}, {counted(c.epochs, 'epoch')}, {c.schedule} schedule{', augmented' if c.augment else ''}, "
             f"seed {c.seed}{resumed}; {run.train_size} training / {run.test_size} test images"
             + (f", training labels fixed by {c.labels}." if c.labels else "."),

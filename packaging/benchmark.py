@@ -12,9 +12,20 @@
     (batch norm folded into the convolutions, channels-last) against the plain module.
 (d) training steps of the small CNN (AdamW, batch 128), channels-last against contiguous.
 
+(e) the quickstart configuration as a user runs it, whole processes: `fmnist-gui train --preset
+    quickstart --epochs 2` against the tutorial's own script (packaging/quickstart_tutorial.py) for 2
+    epochs, each timed from start to exit, with the seconds of each epoch as each prints them.
+(f) each training path per preset (default: small CNN, batch 128; quickstart: MLP, batch 64; gpu: wide
+    CNN, batch 256, here on the CPU): the median milliseconds of a training step (forward, backward,
+    optimizer) in fp32, fp32 channels-last, bf16 autocast (where the CPU computes in bf16 itself) and
+    torch.compile (its compile time too, and after how many steps it pays), the GFLOP/s each reaches
+    against the CPU's estimated peak, and the path precision auto picks on this machine.
+
 Contenders are interleaved, each repetition alternating which goes first, and medians are
 reported: the machine may be busy. Usage: python packaging/benchmark.py [--quick] [--repeats N]
-[--batches N] [--threads N] [--device D]; about a minute on 2 CPU cores, 45 s with --quick.
+[--batches N] [--threads N] [--device D] [--sections abcdef] [--no-compile]; (a)-(d) take about a
+minute on 2 CPU cores, (e) about two, (f) about five (most of it compiling; --quick leaves out the
+wide CNN).
 """
 
 from __future__ import annotations
@@ -27,7 +38,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import torch
+INHERITED_ENVIRONMENT = dict(os.environ)  # what (e)'s processes start with, as from the user's shell
+# As the app sets it before torch loads (fmnist_gui.cli): OpenMP threads that spin between parallel regions take
+# the cores from whatever runs next, and torch.compile's kernels bring a second pool of them.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
@@ -39,7 +55,10 @@ from fmnist_gui.data import DataError, FashionMNIST, load_fashion_mnist
 from fmnist_gui.devices import DeviceError, resolve_device
 from fmnist_gui.engine import FinishReason, Trainer
 from fmnist_gui.engine.evaluation import evaluate, to_input
+from fmnist_gui.engine.cpu import cpu_info
 from fmnist_gui.models import QuickstartMLP, get_model_spec
+
+from benchmark_cpu import describe_cpu, estimate_peak, preset_names, preset_paths, whole_processes
 
 TUTORIAL_BATCH = 64  # the quickstart's batch size, and preset('quickstart')'s
 
@@ -224,13 +243,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, help="(b) on this many training batches of 64 (default 300; 938 is the whole epoch)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice); 1 is steadier on a busy machine")
+    parser.add_argument("--sections", default="abcdef", help="the sections to run, by letter (default abcdef)")
+    parser.add_argument("--no-compile", action="store_true", help="(f) without torch.compile (compiling takes minutes)")
     args = parser.parse_args(argv)
     repeats = 2 if args.quick and args.repeats == 3 else args.repeats
     batches = args.batches or (100 if args.quick else 300)
     if repeats < 1 or batches < 1 or (args.threads is not None and args.threads < 1):
         parser.error("--repeats, --batches and --threads must be at least 1")
+    if not args.sections or set(args.sections) - set("abcdef"):
+        parser.error("--sections takes letters from abcdef")
     if args.threads:
         torch.set_num_threads(args.threads)
+    describe_cpu()
+    if set(args.sections) & set("abcd"):
+        status = pipeline_sections(args, repeats, batches)
+        if status:
+            return status
+    if "e" in args.sections:
+        whole_processes(repeats, args.device, INHERITED_ENVIRONMENT)
+    if "f" in args.sections:
+        if args.device != "cpu":
+            print("\n(f) compares CPU paths: left out for --device " + args.device)
+        else:
+            preset_paths(preset_names(args.quick), repeats, not args.no_compile, estimate_peak(cpu_info(), torch.get_num_threads()))
+    return 0
+
+
+def pipeline_sections(args: argparse.Namespace, repeats: int, batches: int) -> int:
+    """(a) to (d), those of them args.sections names, on the loaded data; an exit status."""
     try:
         device = resolve_device(args.device)
         data = load_fashion_mnist(device=device)
@@ -249,12 +289,35 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs; median of {repeats}, contenders interleaved"
     )
 
-    pipeline_ours = Contender("fmnist-gui: resident uint8, index + normalise", resident_pipeline(data, TUTORIAL_BATCH, spec.mean, spec.std))
+    if "a" in args.sections:
+        _pipelines(data, train_set, spec.mean, spec.std, device, repeats, sync)
+    if "b" in args.sections:
+        _epochs(data, test_set, batches, device, repeats, sync)
+    if "c" in args.sections:
+        evaluation_ours = Contender("fmnist-gui: folded batch norm, channels-last", cnn_evaluation(data, device, True))
+        evaluation_plain = Contender("plain module, contiguous", cnn_evaluation(data, device, False))
+        evaluation_ours.run(), evaluation_plain.run()
+        compare(f"(c) evaluating the small CNN on {len(data.test_labels)} test images", evaluation_ours, evaluation_plain, repeats, sync)
+    if "d" in args.sections:
+        steps = 40 if args.quick else 100
+        training_ours = Contender("fmnist-gui: channels-last", cnn_training_steps(data, device, True, steps))
+        training_plain = Contender("contiguous", cnn_training_steps(data, device, False, steps))
+        training_ours.run(), training_plain.run()
+        compare(f"(d) {steps} training steps of the small CNN, AdamW, batch 128", training_ours, training_plain, repeats, sync)
+    return 0
+
+
+def _pipelines(data: FashionMNIST, train_set: TutorialDataset, mean: float, std: float, device: torch.device, repeats: int,
+               sync: Callable[[], None]) -> None:
+    pipeline_ours = Contender("fmnist-gui: resident uint8, index + normalise", resident_pipeline(data, TUTORIAL_BATCH, mean, std))
     pipeline_theirs = Contender("quickstart: DataLoader + ToTensor per image", dataloader_pipeline(train_set, device))
     pipeline_ours.run(), pipeline_theirs.run()  # warm-up, not counted
     compare(f"(a) input pipeline, {len(train_set)} training images in batches of {TUTORIAL_BATCH}, no model",
             pipeline_ours, pipeline_theirs, repeats, sync)
 
+
+def _epochs(data: FashionMNIST, test_set: TutorialDataset, batches: int, device: torch.device, repeats: int,
+            sync: Callable[[], None]) -> None:
     subset = first(data, batches * TUTORIAL_BATCH)
     train_subset = TutorialDataset(subset.train_images, subset.train_labels)
     epoch_ours = Contender("fmnist-gui: Trainer, preset quickstart", trainer_epoch(subset, device))
@@ -262,22 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     warm = first(data, 20 * TUTORIAL_BATCH)  # a short warm-up of both loops, not counted
     trainer_epoch(warm, device)()
     tutorial_epoch(TutorialDataset(warm.train_images, warm.train_labels), test_set, device)()
-    extent = "the whole epoch" if len(train_subset) == len(train_set) else f"the first {batches} batches"
+    extent = "the whole epoch" if len(train_subset) == len(data.train_labels) else f"the first {batches} batches"
     compare(f"(b) training the quickstart MLP, SGD lr 1e-3, batch {TUTORIAL_BATCH}: {extent} "
             f"({len(train_subset)} images) and the test pass ({len(test_set)}), both counted in images/s",
             epoch_ours, epoch_theirs, repeats, sync)
-
-    evaluation_ours = Contender("fmnist-gui: folded batch norm, channels-last", cnn_evaluation(data, device, True))
-    evaluation_plain = Contender("plain module, contiguous", cnn_evaluation(data, device, False))
-    evaluation_ours.run(), evaluation_plain.run()
-    compare(f"(c) evaluating the small CNN on {len(data.test_labels)} test images", evaluation_ours, evaluation_plain, repeats, sync)
-
-    steps = 40 if args.quick else 100
-    training_ours = Contender("fmnist-gui: channels-last", cnn_training_steps(data, device, True, steps))
-    training_plain = Contender("contiguous", cnn_training_steps(data, device, False, steps))
-    training_ours.run(), training_plain.run()
-    compare(f"(d) {steps} training steps of the small CNN, AdamW, batch 128", training_ours, training_plain, repeats, sync)
-    return 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,15 @@ def throwaway_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def throwaway_path_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The measured training paths are cached here (child processes too), never in the user's cache folder; one file
+    for the session, so each model and batch size is measured once."""
+    path = tmp_path_factory.mktemp("cache") / "training-paths.json"
+    os.environ["FMNIST_PATH_CACHE"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_dataset(tmp_path_factory.mktemp("fmnist") / "FashionMNIST" / "raw")

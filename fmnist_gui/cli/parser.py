@@ -18,6 +18,8 @@ environment:
   FMNIST_ALLOW_SMALL  set to 1 to accept data sets smaller than Fashion-MNIST (tests, quick trials)
   FMNIST_RUNS         where runs are recorded, after --runs-dir (default ~/.local/share/fmnist-gui/runs)
   FMNIST_LABELS       where label fix sets are kept, after --labels-dir (default: labels/ beside the runs folder)
+  FMNIST_PATH_CACHE   the file that keeps the training path measured on this machine
+                      (default ~/.cache/fmnist-gui/training-paths.json)
 
 exit codes:
   0  done;  1  the command failed (a bad file, a missing device, a full disk …);

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fmnist_gui.cli.options import (complete_as, config_from, data_folder, device_option, json_output, labels_folder, positive,
                                     runs_folder, training_config, whole_run_config)
 from fmnist_gui.cli.status import EXIT_FAILURE, EXIT_INTERRUPTED, UsageError, say_error
+from fmnist_gui.names import PRECISIONS
 
 if TYPE_CHECKING:
     from fmnist_gui.checkpoint import Checkpoint
@@ -30,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", type=positive, default=50, metavar="N", help="epoch snapshots a run folder keeps "
                         "at most (the first, the best and the last always; default 50)")
     parser.add_argument("--name", help="the run's name in the runs list")
+    parser.add_argument("--precision", choices=PRECISIONS, help="auto (the default): the fastest path measured on this "
+                        "machine, once per model and batch size; fp32: the plain path; bf16: bf16 autocast (a CPU with AMX "
+                        "or AVX512-BF16, or a GPU). A resumed run keeps its own unless this is given")
     complete_as(parser.add_argument(
         "--labels", dest="fix_set", metavar="NAME|FILE",
         help="train with this label fix set (see `fmnist-gui labels`): relabelled images train with their new label, "
@@ -41,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from fmnist_gui.checkpoint import check_save_target, load_checkpoint, refuse_to_replace_other_files
     from fmnist_gui.config import ConfigError, preset
     from fmnist_gui.data import load_fashion_mnist
-    from fmnist_gui.devices import resolve_device
     from fmnist_gui.engine import FinishReason, Trainer
     from fmnist_gui.progress import ConsoleProgress
     from fmnist_gui.signals import StopOnSignals
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         config = config_from(args, resume.config if resume else preset(args.preset))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    resolve_device(config.device)
+    _check_precision(config)
     data = load_fashion_mnist(args.data_dir)
     config, data = _with_label_fixes(args, config, data)
     recorder = None if args.no_record else _recorder(args, resume_path)
@@ -85,6 +88,18 @@ def run(args: argparse.Namespace) -> int:
     if signals.exit_code is not None:
         return signals.exit_code
     return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def _check_precision(config: TrainConfig) -> None:
+    """The device exists and can compute as asked: refused now, in one line, rather than after loading the data."""
+    from fmnist_gui.devices import resolve_device
+    from fmnist_gui.engine.paths import bf16_problem
+    from fmnist_gui.errors import UserFacingError
+
+    device = resolve_device(config.device)
+    problem = bf16_problem(device) if config.precision == "bf16" else None
+    if problem:
+        raise UserFacingError(problem)
 
 
 def _with_label_fixes(args: argparse.Namespace, config: TrainConfig, data: FashionMNIST) -> tuple[TrainConfig, FashionMNIST]:

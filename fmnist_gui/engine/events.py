@@ -39,6 +39,8 @@ class RunStarted:
     train_size: int
     test_size: int
     parameter_count: int
+    execution: str = "fp32"  # the path the steps take: "fp32, channels-last", "bf16 autocast, channels-last" (engine.paths)
+    execution_chosen: str = ""  # how the path was chosen, for people: "asked for", "measured on this CPU", …
 
 
 @dataclass(frozen=True)

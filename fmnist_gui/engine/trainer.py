@@ -25,10 +25,11 @@ from fmnist_gui.engine.events import BatchRecord, EpochDynamics, EpochRecord, Ep
 from fmnist_gui.engine.events import EDITABLE_FIELDS, HyperparameterChange, value_problem
 from fmnist_gui.engine.example_tracker import ExampleTracker
 from fmnist_gui.engine.optim import build_optimization, change_hyperparameter
+from fmnist_gui.engine.paths import ExecutionPath, choose_path
 from fmnist_gui.engine.step import describe_failure, train_step
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.formats import counted
-from fmnist_gui.models import count_parameters, get_model_spec, has_convolutions
+from fmnist_gui.models import count_parameters, get_model_spec
 
 SAMPLE_COUNT = 16
 REPORT_INTERVAL = 0.05  # seconds: about 20 batch reports a second
@@ -51,7 +52,7 @@ class _Setup:
     mean: float
     std: float
     batches: int
-    channels_last: bool
+    path: ExecutionPath
     tracker: ExampleTracker
 
 
@@ -193,22 +194,24 @@ class Trainer:
     def _run(self) -> tuple[FinishReason, str]:
         config = self.config
         device = resolve_device(config.device)
+        choice = choose_path(config, device)  # may measure the paths once (before seeding: it changes no result)
         data = self.data.to(device)
         torch.manual_seed(config.seed)
         model = self.resume_from.build_model(device) if self.resume_from else get_model_spec(config.model).create(device)
+        model = choice.path.arrange(model)
         self.model = model
         mean, std = _normalization(config)
         train_size, test_size = data.trained_count, len(data.test_labels)  # set-aside images are not trained on
         batches = math.ceil(train_size / config.batch_size)
         first_epoch = self._first_epoch
         optimizer, scheduler = build_optimization(config, model.parameters(), batches, first_epoch, self.resume_from)
-        run = _Setup(model, optimizer, scheduler, data, mean, std, batches, has_convolutions(model),
-                     ExampleTracker(data.train_labels))
+        run = _Setup(model, optimizer, scheduler, data, mean, std, batches, choice.path, ExampleTracker(data.train_labels))
         samples = sample_indices(test_size, config.seed)
         if self._snapshot is None:
             self._take_snapshot(run)
         self.callbacks.on_fit_start(
-            RunStarted(config, _device_label(device), self._epochs_done, batches, train_size, test_size, count_parameters(model))
+            RunStarted(config, _device_label(device), self._epochs_done, batches, train_size, test_size, count_parameters(model),
+                       choice.path.label, choice.how)
         )
         self._clock = _RunClock(config.epochs - self._epochs_done, batches)
         # A run stopped mid-epoch goes on with the next batch of that epoch's order, not from its start.
@@ -285,10 +288,10 @@ class Trainer:
             torch.manual_seed(batch_seed)  # dropout
             generator.manual_seed(batch_seed)
             if config.augment:
-                inputs = augment_batch(images, generator, run.mean, run.std, run.channels_last)
+                inputs = augment_batch(images, generator, run.mean, run.std, run.path.channels_last)
             else:
-                inputs = to_input(images, run.mean, run.std, run.channels_last)
-            logits, loss = train_step(model, optimizer, inputs, labels)
+                inputs = to_input(images, run.mean, run.std, run.path.channels_last)
+            logits, loss = train_step(model, optimizer, inputs, labels, bf16=run.path.bf16)
             if run.scheduler is not None:
                 run.scheduler.step()
             self._step += 1

@@ -128,8 +128,8 @@ class RunRecorder(Callback):
                 self._warn(f"{exc} This run is not recorded.")
                 return
         assert self.folder is not None
-        self._meta.update(device=run.device_name, parameters=run.parameter_count, train_size=run.train_size,
-                          test_size=run.test_size, batches_per_epoch=run.batches_per_epoch)
+        self._meta.update(device=run.device_name, execution=run.execution, parameters=run.parameter_count,
+                          train_size=run.train_size, test_size=run.test_size, batches_per_epoch=run.batches_per_epoch)
         self._write_run_json()
         if tensorboard.available():
             self._events = tensorboard.EventWriter(self.folder, self._events_failed)

@@ -44,8 +44,8 @@ def test_relabelled_images_train_with_their_new_label_and_set_aside_ones_are_nev
     drawn: list[torch.Tensor] = []  # each batch's positions, as the tracker is told them
     fed: list[torch.Tensor] = []  # each batch's labels, as the step is given them
     step, record = trainer_module.train_step, ExampleTracker.record
-    monkeypatch.setattr(trainer_module, "train_step", lambda model, optimizer, inputs, labels: (
-        fed.append(labels.clone()), step(model, optimizer, inputs, labels))[1])
+    monkeypatch.setattr(trainer_module, "train_step", lambda model, optimizer, inputs, labels, **path: (
+        fed.append(labels.clone()), step(model, optimizer, inputs, labels, **path))[1])
     monkeypatch.setattr(ExampleTracker, "record", lambda self, index, logits: (drawn.append(index.clone()), record(self, index, logits)))
     config = fast_config.replace(labels=fix_set.identity)
     recorder, trainer, result = train(config, data, tmp_path / "runs")
