@@ -13,20 +13,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-import torch
-from torch import nn
 
 import fmnist_gui
 from fmnist_gui import atomic, checks
 from fmnist_gui.config import TrainConfig, preset
 from fmnist_gui.data import CLASS_NAMES, NUM_CLASSES
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.lazy import lazy_module
 from fmnist_gui.models import MODELS, ModelSpec, get_model_spec
 from fmnist_gui.safe_text import printable
 from fmnist_gui.torch_file import UnreadableFile, load_plain
 
 if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
     from fmnist_gui.engine.events import EpochSummary, HyperparameterChange
+else:
+    torch = lazy_module("torch")
+    nn = lazy_module("torch.nn")
 
 FORMAT_NAME = "fmnist-gui checkpoint"
 FORMAT_VERSION = 1

@@ -6,14 +6,21 @@ import errno
 import gzip
 import os
 import stat
+import threading
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = lazy_module("torch")
 
 CLASS_NAMES: tuple[str, ...] = (
     "T-shirt/top",
@@ -222,17 +229,58 @@ def load_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def load_fashion_mnist(
-    data_dir: str | os.PathLike[str] | None = None, device: torch.device | str = "cpu"
-) -> FashionMNIST:
-    """Find, validate and load both splits at once, resident on `device`."""
+@dataclass(frozen=True)
+class SplitArrays:
+    """Both splits as read and checked from the files, before torch holds them."""
+
+    train: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    source: Path
+
+
+def read_fashion_mnist(data_dir: str | os.PathLike[str] | None = None) -> SplitArrays:
+    """Find, validate and read both splits, without torch (so it can run while torch is imported)."""
     directory = find_data_dir(data_dir)
-    train_images, train_labels = load_split(directory, "train")
-    test_images, test_labels = load_split(directory, "test")
+    return SplitArrays(load_split(directory, "train"), load_split(directory, "test"), directory)
+
+
+def from_arrays(arrays: SplitArrays, device: torch.device | str = "cpu") -> FashionMNIST:
+    (train_images, train_labels), (test_images, test_labels) = arrays.train, arrays.test
     return FashionMNIST(
         torch.from_numpy(train_images.copy()),
         torch.from_numpy(train_labels.astype(np.int64)),
         torch.from_numpy(test_images.copy()),
         torch.from_numpy(test_labels.astype(np.int64)),
-        directory,
+        arrays.source,
     ).to(device)
+
+
+def load_fashion_mnist(
+    data_dir: str | os.PathLike[str] | None = None, device: torch.device | str = "cpu"
+) -> FashionMNIST:
+    """Find, validate and load both splits at once, resident on `device`."""
+    return from_arrays(read_fashion_mnist(data_dir), device)
+
+
+class ReadAhead:
+    """`read_fashion_mnist` in a thread of its own, started at once: the command line reads and checks the files
+    (gzip and zlib let other threads run) while it imports torch. `result()` waits, and raises what reading raised."""
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None) -> None:
+        self._arrays: SplitArrays | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(data_dir,), name="read-data", daemon=True)
+        self._thread.start()
+
+    def _read(self, data_dir: str | os.PathLike[str] | None) -> None:
+        try:
+            self._arrays = read_fashion_mnist(data_dir)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
+            self._error = exc
+
+    def result(self) -> FashionMNIST:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._arrays is not None
+        return from_arrays(self._arrays)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 import os
 import re
 from dataclasses import dataclass
 
-import torch
 
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = lazy_module("torch")
 
 DEVICE_PATTERN = re.compile(r"cpu|mps|cuda(:[0-9]+)?")  # matched whole: "$" would let "cpu\n" through
 
@@ -28,9 +35,14 @@ class DeviceInfo:
         return f"{self.name} — {self.description}"
 
 
+def cpu_device() -> DeviceInfo:
+    """The CPU, known without torch: what the window offers until torch has loaded and found the rest."""
+    return DeviceInfo("cpu", f"CPU, {os.cpu_count() or 1} cores")
+
+
 @functools.cache
 def _detect_devices() -> tuple[DeviceInfo, ...]:
-    devices = [DeviceInfo("cpu", f"CPU, {os.cpu_count() or 1} cores")]
+    devices = [cpu_device()]
     if torch.cuda.is_available():
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)

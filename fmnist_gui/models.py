@@ -1,91 +1,25 @@
-"""The model registry: named architectures with a description and their input normalisation."""
+"""The model registry: named architectures with a description and their input normalisation.
+
+Importing it costs no torch (the window lists the models before torch has loaded): each entry builds
+its module from fmnist_gui.architectures when asked to.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
-
-from fmnist_gui.data import IMAGE_SIDE, NUM_CLASSES
 from fmnist_gui.errors import UserFacingError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 # Mean and standard deviation of Fashion-MNIST's training pixels scaled to [0, 1].
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
-
-
-class QuickstartMLP(nn.Module):
-    """The PyTorch quickstart network, with the same module names so its `model.pth` loads.
-
-    The tutorial ends in a ReLU on the logits; it has no weights, so leaving it out keeps the
-    tutorial's state_dict compatible and lets negative logits through.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.flatten = nn.Flatten()
-        self.linear_relu_stack = nn.Sequential(
-            nn.Linear(IMAGE_SIDE * IMAGE_SIDE, 512),
-            nn.ReLU(),
-            nn.Linear(512, 512),
-            nn.ReLU(),
-            nn.Linear(512, NUM_CLASSES),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear_relu_stack(self.flatten(x))
-
-
-def _conv_block(in_channels: int, out_channels: int, convs: int) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for index in range(convs):
-        layers += [
-            nn.Conv2d(in_channels if index == 0 else out_channels, out_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels),
-            nn.ReLU(inplace=True),
-        ]
-    layers.append(nn.MaxPool2d(2))
-    return nn.Sequential(*layers)
-
-
-class SmallCNN(nn.Module):
-    """Two 3x3 conv blocks (16 and 32 channels, batch norm) and a 128-unit head: fast on a CPU."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.features = nn.Sequential(_conv_block(1, 16, 1), _conv_block(16, 32, 1))
-        self.classifier = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(32 * 7 * 7, 128),
-            nn.ReLU(inplace=True),
-            nn.Dropout(0.2),
-            nn.Linear(128, NUM_CLASSES),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(x))
-
-
-class WideCNN(nn.Module):
-    """Three double-conv blocks (64/128/256 channels) with dropout: for a GPU, aiming at 93%+."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.features = nn.Sequential(
-            _conv_block(1, 64, 2), _conv_block(64, 128, 2), _conv_block(128, 256, 2)
-        )
-        self.classifier = nn.Sequential(
-            nn.Flatten(),
-            nn.Dropout(0.3),
-            nn.Linear(256 * 3 * 3, 256),
-            nn.ReLU(inplace=True),
-            nn.Dropout(0.3),
-            nn.Linear(256, NUM_CLASSES),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(x))
 
 
 @dataclass(frozen=True)
@@ -100,6 +34,9 @@ class ModelSpec:
 
     @property
     def parameter_count(self) -> int:
+        """Builds the model (imports torch): not for the GUI thread before torch has loaded."""
+        from fmnist_gui.architectures import count_parameters
+
         return count_parameters(self.build())
 
     def create(self, device: torch.device | str = "cpu") -> nn.Module:
@@ -108,8 +45,16 @@ class ModelSpec:
         On CPUs (oneDNN) and recent GPUs channels-last convolutions are faster: the small CNN
         trains 1.5x faster here (packaging/benchmark.py, section d). It changes no result.
         """
+        import torch
+
+        from fmnist_gui.architectures import has_convolutions
+
         model = self.build().to(device)
         return model.to(memory_format=torch.channels_last) if has_convolutions(model) else model
+
+
+def _architecture(class_name: str) -> nn.Module:
+    return getattr(importlib.import_module("fmnist_gui.architectures"), class_name)()
 
 
 MODELS: Mapping[str, ModelSpec] = {
@@ -118,34 +63,26 @@ MODELS: Mapping[str, ModelSpec] = {
         ModelSpec(
             "small-cnn",
             "Small CNN (16/32 channels, batch norm): 91% in 3 epochs on a CPU",
-            SmallCNN,
+            partial(_architecture, "SmallCNN"),
             FASHION_MEAN,
             FASHION_STD,
         ),
         ModelSpec(
             "quickstart-mlp",
             "PyTorch quickstart MLP (784-512-512-10); loads the tutorial's model.pth",
-            QuickstartMLP,
+            partial(_architecture, "QuickstartMLP"),
             0.0,  # the tutorial feeds ToTensor() output: pixels in [0, 1], not standardised
             1.0,
         ),
         ModelSpec(
             "wide-cnn",
             "Wide CNN (64/128/256 channels, dropout): 93%+ with a GPU",
-            WideCNN,
+            partial(_architecture, "WideCNN"),
             FASHION_MEAN,
             FASHION_STD,
         ),
     )
 }
-
-
-def has_convolutions(model: nn.Module) -> bool:
-    return any(p.dim() == 4 for p in model.parameters())
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def get_model_spec(name: str) -> ModelSpec:

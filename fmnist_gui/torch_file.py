@@ -8,13 +8,18 @@ import pickle
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import torch
 
 from fmnist_gui.errors import UserFacingError
+from fmnist_gui.lazy import lazy_module
 from fmnist_gui.models import MODELS
 from fmnist_gui.regular_file import open_regular
+
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = lazy_module("torch")
 
 MAX_DEPTH = 32  # our own files nest 5 deep; more is a crafted file
 MAX_ITEMS = 20_000_000  # values in all containers together; a long run's batch history holds a few 100,000

@@ -56,7 +56,8 @@ from fmnist_gui.devices import DeviceError, resolve_device
 from fmnist_gui.engine import FinishReason, Trainer
 from fmnist_gui.engine.evaluation import evaluate, to_input
 from fmnist_gui.engine.cpu import cpu_info
-from fmnist_gui.models import QuickstartMLP, get_model_spec
+from fmnist_gui.architectures import QuickstartMLP
+from fmnist_gui.models import get_model_spec
 
 from benchmark_cpu import describe_cpu, estimate_peak, preset_names, preset_paths, whole_processes
 

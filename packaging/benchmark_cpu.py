@@ -29,7 +29,8 @@ from fmnist_gui.data import SPLIT_FILES, find_data_dir
 from fmnist_gui.engine import cpu, paths
 from fmnist_gui.engine.flops import TRAINING_FACTOR, forward_flops
 from fmnist_gui.engine.paths import BF16, BF16_CHANNELS_LAST, FP32, FP32_CHANNELS_LAST, ExecutionPath
-from fmnist_gui.models import get_model_spec, has_convolutions
+from fmnist_gui.architectures import has_convolutions
+from fmnist_gui.models import get_model_spec
 
 HERE = Path(__file__).resolve().parent
 TUTORIAL = HERE / "quickstart_tutorial.py"

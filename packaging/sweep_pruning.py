@@ -1,6 +1,6 @@
 """What the median pruner saves, and what a second worker adds, on a real sweep on the real data.
 
-    python packaging/sweep_pruning.py [--trials 30] [--epochs 3] [--rate-trials 10] [--data-dir DIR]
+    python packaging/sweep_pruning.py [--trials 30] [--epochs 3] [--rate-trials 10] [--part all|pruning|rate] [--data-dir DIR]
 
 Runs `fmnist-gui sweep run` as a user would, in a throwaway runs folder, over the default preset's
 learning rate (1e-4 to 0.1, log) and weight decay (1e-5 to 0.01, log), and prints:
@@ -59,12 +59,16 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rate-trials", type=int, default=10)
     parser.add_argument("--data-dir")
+    parser.add_argument("--part", choices=("all", "pruning", "rate"), default="all",
+                        help="only the pruner comparison (its epochs and values do not depend on a quiet machine), "
+                             "or only the trials per hour")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fmnist-gui-sweep-pruning-") as folder:
         runs = Path(folder)
-        for name, trials, pruner, workers in (("median", args.trials, "median", 2), ("no-pruner", args.trials, "none", 2),
-                                              ("one-worker", args.rate_trials, "none", 1),
-                                              ("two-workers", args.rate_trials, "none", 2)):
+        pruning = [("median", args.trials, "median", 2), ("no-pruner", args.trials, "none", 2)]
+        rate = [("one-worker", args.rate_trials, "none", 1), ("two-workers", args.rate_trials, "none", 2)]
+        parts = {"all": pruning + rate, "pruning": pruning, "rate": rate}[args.part]
+        for name, trials, pruner, workers in parts:
             print(sweep(runs, name, trials, args.epochs, pruner, workers, args.data_dir), flush=True)
     return 0
 

@@ -42,15 +42,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fmnist_gui.data import ReadAhead
+
+    if args.no_record and not args.out:
+        raise UsageError("--no-record needs --out FILE, or the trained model is kept nowhere")
+    reading = ReadAhead(args.data_dir)  # the files are read and checked while torch is imported
+    import_what_the_first_step_needs()
+
     from fmnist_gui.checkpoint import check_save_target, load_checkpoint, refuse_to_replace_other_files
     from fmnist_gui.config import ConfigError, preset
-    from fmnist_gui.data import load_fashion_mnist
     from fmnist_gui.engine import FinishReason, Trainer
     from fmnist_gui.progress import ConsoleProgress
     from fmnist_gui.signals import StopOnSignals
 
-    if args.no_record and not args.out:
-        raise UsageError("--no-record needs --out FILE, or the trained model is kept nowhere")
     out = Path(args.out).expanduser() if args.out else None
     if out is not None:
         check_save_target(out)  # before training: a run whose result cannot be written is not started
@@ -62,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     _check_precision(config)
-    data = load_fashion_mnist(args.data_dir)
+    data = reading.result()
     config, data = _with_label_fixes(args, config, data)
     recorder = None if args.no_record else _recorder(args, resume_path)
     # The recorder first: when an epoch's line is printed, the epoch is on disk.
@@ -88,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
     if signals.exit_code is not None:
         return signals.exit_code
     return EXIT_INTERRUPTED if result.reason is FinishReason.STOPPED else 0
+
+
+def import_what_the_first_step_needs() -> None:
+    """torch, and torch._dynamo, which the optimizer imports at its first step (about as long again as torch):
+    here, while the data is read, rather than after it."""
+    import torch  # noqa: F401
+    import torch._dynamo  # noqa: F401
 
 
 def _check_precision(config: TrainConfig) -> None:

@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from fmnist_gui.data import NUM_CLASSES
-from fmnist_gui.models import has_convolutions
+from fmnist_gui.architectures import has_convolutions
 
 EVAL_BATCH = 500  # small enough for a batch's activations to stay in cache
 

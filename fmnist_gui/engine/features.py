@@ -7,7 +7,6 @@ predictions come from the same pass and no architecture needs a special case.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,14 +14,10 @@ import torch
 from torch import nn
 
 from fmnist_gui.engine.evaluation import EVAL_BATCH, inference_copy, to_input
-from fmnist_gui.models import has_convolutions
+from fmnist_gui.architectures import has_convolutions
+from fmnist_gui.engine.work import Cancel, Cancelled, Progress
 
-Progress = Callable[[float], None]  # fraction done, 0 to 1
-Cancelled = Callable[[], bool]  # True once the answer is no longer wanted
-
-
-class Cancel(Exception):
-    """Raised inside a computation whose `cancelled` check said stop; callers catch it."""
+__all__ = ["Cancel", "Cancelled", "Features", "Progress", "last_linear", "penultimate_features"]
 
 
 @dataclass(frozen=True)

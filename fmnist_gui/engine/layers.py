@@ -15,7 +15,7 @@ from torch import nn
 
 from fmnist_gui.data import IMAGE_SIDE
 from fmnist_gui.engine.evaluation import to_input
-from fmnist_gui.models import has_convolutions
+from fmnist_gui.architectures import has_convolutions
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from fmnist_gui.engine.evaluation import to_input
 from fmnist_gui.engine.optim import build_optimization
 from fmnist_gui.engine.step import OUT_OF_MEMORY, train_step
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.models import get_model_spec, has_convolutions
+from fmnist_gui.architectures import has_convolutions
+from fmnist_gui.models import get_model_spec
 
 START_LR = 1e-7
 END_LR = 10.0

@@ -28,7 +28,8 @@ from fmnist_gui.engine.flops import training_flops
 from fmnist_gui.engine.optim import build_optimization
 from fmnist_gui.engine.step import train_step
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.models import get_model_spec, has_convolutions
+from fmnist_gui.architectures import has_convolutions
+from fmnist_gui.models import get_model_spec
 
 # A layout changes no result: it replaces the default when measurably faster. bf16 rounds the arithmetic:
 # it must save a sixth of the step time to be worth that.

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from fmnist_gui.engine.features import Cancel, Cancelled, Progress
+from fmnist_gui.engine.work import Cancel, Cancelled, Progress
+from fmnist_gui.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = lazy_module("torch")  # the window lists the methods before torch has loaded
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmnist_gui.engine.evaluation import to_input
-from fmnist_gui.models import has_convolutions
+from fmnist_gui.architectures import has_convolutions
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from fmnist_gui.engine.paths import ExecutionPath, choose_path
 from fmnist_gui.engine.step import describe_failure, train_step
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.formats import counted
-from fmnist_gui.models import count_parameters, get_model_spec
+from fmnist_gui.architectures import count_parameters
+from fmnist_gui.models import get_model_spec
 
 SAMPLE_COUNT = 16
 REPORT_INTERVAL = 0.05  # seconds: about 20 batch reports a second

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.labels.fileformat import LabelsError
 from fmnist_gui.labels.fixset import FixSet
 from fmnist_gui.labels.place import fix_set_path, locate
+from fmnist_gui.lazy import lazy_module
 from fmnist_gui.names import FIX_SET_IDENTITY
+
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = lazy_module("torch")  # the window names this module before torch has loaded
 
 
 def training_fix_set(text: str, labels_dir: Path, data: FashionMNIST) -> FixSet:

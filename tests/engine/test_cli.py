@@ -21,7 +21,7 @@ from fmnist_gui.checkpoint import load_checkpoint
 from fmnist_gui.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, main
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.devices import available_devices
-from fmnist_gui.models import QuickstartMLP
+from fmnist_gui.architectures import QuickstartMLP
 from fmnist_gui.progress import ConsoleProgress
 
 TINY = ["--preset", "quickstart", "--epochs", "1", "--batch-size", "100"]

@@ -4,6 +4,7 @@ import gzip
 
 import numpy as np
 import pytest
+import torch
 
 from fmnist_gui.data import CLASS_NAMES, DataError, IMAGES_MAGIC, LABELS_MAGIC, find_data_dir, load_fashion_mnist
 from tests.synthetic import idx_bytes, write_dataset
@@ -137,3 +138,19 @@ def test_a_data_dir_that_is_a_file_says_so(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(DataError, match="The data folder .*file is not a folder"):
         find_data_dir(tmp_path / "file")
+
+
+def test_reading_ahead_in_a_thread_gives_the_same_data_and_raises_its_error_in_the_caller(tmp_path, synthetic_dir):
+    import threading
+
+    from fmnist_gui.data import ReadAhead
+
+    ahead = ReadAhead(synthetic_dir)
+    loaded, direct = ahead.result(), load_fashion_mnist(synthetic_dir)
+    assert loaded.source == direct.source
+    for name in ("train_images", "train_labels", "test_images", "test_labels"):
+        assert torch.equal(getattr(loaded, name), getattr(direct, name))
+    missing = ReadAhead(tmp_path / "nowhere")
+    with pytest.raises(DataError, match="does not exist"):
+        missing.result()
+    assert not any(thread.name == "read-data" for thread in threading.enumerate())

@@ -244,7 +244,7 @@ def test_a_jpeg_is_decoded_at_a_reduced_scale(tmp_path, monkeypatch):
 
 def test_predict_with_a_bomb_is_one_line(tmp_path, capsys):
     from fmnist_gui.cli import EXIT_FAILURE, main
-    from fmnist_gui.models import QuickstartMLP
+    from fmnist_gui.architectures import QuickstartMLP
 
     torch.save(QuickstartMLP().state_dict(), tmp_path / "model.pth")
     bomb = png_declaring(tmp_path / "bomb.png", 40_000, 40_000)

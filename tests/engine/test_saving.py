@@ -14,7 +14,7 @@ import torch
 from fmnist_gui import atomic
 from fmnist_gui.checkpoint import Checkpoint, CheckpointError, check_save_target, load_checkpoint, save_checkpoint
 from fmnist_gui.config import TrainConfig
-from fmnist_gui.models import QuickstartMLP
+from fmnist_gui.architectures import QuickstartMLP
 
 
 @pytest.fixture

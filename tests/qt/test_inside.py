@@ -179,10 +179,10 @@ def test_choosing_tsne_lays_out_the_same_features_again(qtbot, mlp_window, monke
     window = mlp_window
     projector = window.inside_views.projector
     extracted: list[int] = []
-    from fmnist_gui.qt.background import inference
+    from fmnist_gui.engine import features
 
-    original = inference.penultimate_features
-    monkeypatch.setattr(inference, "penultimate_features", lambda *a, **k: (extracted.append(1), original(*a, **k))[1])
+    original = features.penultimate_features
+    monkeypatch.setattr(features, "penultimate_features", lambda *a, **k: (extracted.append(1), original(*a, **k))[1])
     projector.method.setCurrentIndex(projector.method.findData("tsne"))
     _wait_idle(qtbot, window)
     assert "t-SNE" in projector.status.text()

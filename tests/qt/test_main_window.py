@@ -13,7 +13,7 @@ from PySide6.QtGui import QDropEvent
 
 from fmnist_gui.checkpoint import save_checkpoint
 from fmnist_gui.engine import FinishReason
-from fmnist_gui.models import QuickstartMLP
+from fmnist_gui.architectures import QuickstartMLP
 from fmnist_gui.qt.background.session import RunState
 from tests.qt.helpers import QUICK, train
 

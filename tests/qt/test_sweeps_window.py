@@ -233,7 +233,8 @@ def test_stop_asks_and_stops_closing_asks_to_stop_or_leave(qtbot, workspace, dia
     qtbot.waitUntil(lambda: workspace.workers.running == 0, timeout=60000)
     qtbot.waitUntil(lambda: workspace.state.snapshot.trials[number].state == "FAIL", timeout=10000)
     assert workspace.state.snapshot.trials[number].message.startswith("Stopped by SIGTERM after ")
-    assert any(line.endswith("ended: stopped.") for line in workspace.views.log.lines())
+    # `running` counts live processes; the line comes at the workers' next poll
+    qtbot.waitUntil(lambda: any(line.endswith("ended: stopped.") for line in workspace.views.log.lines()), timeout=5000)
 
     workspace.worker_count.setValue(1)
     workspace.sweep_actions["start"].trigger()  # resume: workers again

@@ -10,6 +10,7 @@ from fmnist_gui.config import TrainConfig, preset
 from fmnist_gui.data import CLASS_NAMES
 from fmnist_gui.devices import DeviceInfo
 from fmnist_gui.engine.events import BatchRecord, EpochSummary
+from fmnist_gui.models import MODELS
 from fmnist_gui.qt.state.run_state import RunState
 from fmnist_gui.qt.views.controls import ControlsPanel, LogSpinBox
 from fmnist_gui.qt.views.plots import TrainingPlots
@@ -30,7 +31,10 @@ def test_the_form_round_trips_a_config(controls):
     controls.set_config(config)
     assert controls.config() == config
     assert "cuda:0 — Test GPU" in controls.device.currentText()
+    assert controls.model.currentText() == "wide-cnn"  # its size is known once torch has loaded
+    controls.set_parameter_counts({name: spec.parameter_count for name, spec in MODELS.items()})
     assert controls.model.currentText() == "wide-cnn · 1.74 M params"
+    assert controls.config() == config
 
 
 def test_presets_fill_the_form(controls):

@@ -13,20 +13,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from fmnist_gui.checkpoint import Checkpoint
-from fmnist_gui.engine.evaluation import Evaluation, evaluate, predict_probabilities
-from fmnist_gui.engine.features import Cancel, Features, penultimate_features
-from fmnist_gui.engine.layers import LayerPictures, layer_pictures
 from fmnist_gui.engine.projection import Projection, project_2d
-from fmnist_gui.engine.saliency import Explanation, explain
+from fmnist_gui.engine.work import Cancel
 from fmnist_gui.imaging import read_grayscale, to_fashion_mnist
+from fmnist_gui.lazy import lazy_module
 from fmnist_gui.qt.background.tasks import BackgroundWork, Done, Failed, Job, Progress
+
+# The model work runs in the lane's thread, which imports torch and the engine there when first asked:
+# the window is built before torch has loaded.
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from fmnist_gui.engine import evaluation, layers, saliency
+    from fmnist_gui.engine import features as feature_extraction
+    from fmnist_gui.engine.evaluation import Evaluation
+    from fmnist_gui.engine.features import Features
+    from fmnist_gui.engine.layers import LayerPictures
+    from fmnist_gui.engine.saliency import Explanation
+else:
+    torch = lazy_module("torch")
+    evaluation = lazy_module("fmnist_gui.engine.evaluation")
+    feature_extraction = lazy_module("fmnist_gui.engine.features")
+    layers = lazy_module("fmnist_gui.engine.layers")
+    saliency = lazy_module("fmnist_gui.engine.saliency")
 
 MODELS_KEPT = 3  # built models kept in the worker thread: the model on screen, a second to compare, one more
 LANE = "inference"
@@ -52,7 +67,7 @@ class InferenceWorker:
 
         def work(job: Job[Evaluation]) -> Evaluation:
             model = self._model(checkpoint)
-            return evaluate(model, torch.from_numpy(images), torch.from_numpy(labels), checkpoint.spec.mean, checkpoint.spec.std)
+            return evaluation.evaluate(model, torch.from_numpy(images), torch.from_numpy(labels), checkpoint.spec.mean, checkpoint.spec.std)
 
         self._lane.submit("evaluate", work, on_done, on_failed)
 
@@ -61,7 +76,7 @@ class InferenceWorker:
 
         def work(job: Job[np.ndarray]) -> np.ndarray:
             model = self._model(checkpoint)
-            return predict_probabilities(model, torch.from_numpy(images), checkpoint.spec.mean, checkpoint.spec.std).numpy()
+            return evaluation.predict_probabilities(model, torch.from_numpy(images), checkpoint.spec.mean, checkpoint.spec.std).numpy()
 
         self._lane.submit(key, work, on_done, on_failed)
 
@@ -70,7 +85,7 @@ class InferenceWorker:
         image = np.array(image, dtype=np.uint8, copy=True)
 
         def work(job: Job[Explanation]) -> Explanation:
-            return explain(self._model(checkpoint), image, checkpoint.spec.mean, checkpoint.spec.std)
+            return saliency.explain(self._model(checkpoint), image, checkpoint.spec.mean, checkpoint.spec.std)
 
         self._lane.submit(key, work, on_done, on_failed)
 
@@ -128,7 +143,7 @@ class InferenceWorker:
 
         def extract(job: Job[Features | None]) -> Features | None:
             try:
-                return penultimate_features(self._model(checkpoint), images, checkpoint.spec.mean, checkpoint.spec.std,
+                return feature_extraction.penultimate_features(self._model(checkpoint), images, checkpoint.spec.mean, checkpoint.spec.std,
                                             lambda f: job.report(("features", f)), lambda: job.cancelled)
             except Cancel:
                 return None
@@ -140,7 +155,7 @@ class InferenceWorker:
         image = None if image is None else np.array(image, dtype=np.uint8, copy=True)
 
         def work(job: Job[LayerPictures]) -> LayerPictures:
-            return layer_pictures(self._model(checkpoint), image, checkpoint.spec.mean, checkpoint.spec.std)
+            return layers.layer_pictures(self._model(checkpoint), image, checkpoint.spec.mean, checkpoint.spec.std)
 
         self._lane.submit(key, work, on_done, on_failed)
 
@@ -157,7 +172,7 @@ class InferenceWorker:
 
         def work(job: Job[Classified]) -> Classified:
             model_input = fit(load())
-            answers = [predict_probabilities(self._model(c), torch.from_numpy(model_input[None]), c.spec.mean,
+            answers = [evaluation.predict_probabilities(self._model(c), torch.from_numpy(model_input[None]), c.spec.mean,
                                              c.spec.std).numpy()[0] for c in checkpoints]
             return Classified(model_input, answers)
 
@@ -166,7 +181,7 @@ class InferenceWorker:
     def probabilities(self, checkpoint: Checkpoint, images: np.ndarray) -> np.ndarray:
         """For a job on the inference lane: (N, 10) float32 probabilities of uint8 images."""
         model = self.model(checkpoint)
-        return predict_probabilities(model, torch.from_numpy(images), checkpoint.spec.mean, checkpoint.spec.std).numpy()
+        return evaluation.predict_probabilities(model, torch.from_numpy(images), checkpoint.spec.mean, checkpoint.spec.std).numpy()
 
     def model(self, checkpoint: Checkpoint) -> nn.Module:
         """For a job on the inference lane: the checkpoint's model, built once and kept while it is among the last

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
-from fmnist_gui.engine import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted, Trainer
+from fmnist_gui.engine import BatchRecord, EpochRecord, FinishReason, RunFinished, RunStarted
 from fmnist_gui.engine.events import HyperparameterChange
 from fmnist_gui.runs import RunRecorder
 from fmnist_gui.qt.background.tasks import BackgroundWork, Job
 from fmnist_gui.qt.background.training_relay import Paused, Resumed, TrainingRelay
 from fmnist_gui.qt.state.run_state import RunState
+
+if TYPE_CHECKING:
+    from fmnist_gui.engine.trainer import Trainer
 
 LANE = "training"
 
@@ -56,6 +61,8 @@ class TrainingSession(QObject):
         # The recorder before the relay: when the window hears that the run started, its folder exists,
         # and when it hears of an epoch, that epoch is on disk.
         observers = ([recorder] if recorder is not None else []) + [relay]
+        from fmnist_gui.engine.trainer import Trainer  # loaded by now: a run waits for torch
+
         trainer = Trainer(config, data, observers, resume_from=resume_from)
         self._trainer = trainer
         self.train_labels = data.train_labels.cpu().numpy().astype(np.uint8) if data.label_fixes else None

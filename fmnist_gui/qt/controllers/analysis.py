@@ -9,13 +9,12 @@ and this controller answers them from the inference worker.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from fmnist_gui.checkpoint import Checkpoint
-from fmnist_gui.engine.evaluation import Evaluation
-from fmnist_gui.engine.saliency import Explanation
 from fmnist_gui.formats import format_loss
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.state.predictions import Baseline, Predictions
@@ -27,6 +26,10 @@ from fmnist_gui.qt.views.inspector import InspectorView
 from fmnist_gui.qt.views.own_image import OwnImageView
 from fmnist_gui.qt.views.per_class import PerClassAccuracyView
 from fmnist_gui.qt.views.samples import SampleGrid
+
+if TYPE_CHECKING:
+    from fmnist_gui.engine.evaluation import Evaluation
+    from fmnist_gui.engine.saliency import Explanation
 
 Raise = Callable[[str], None]  # brings a dock forward by its key
 

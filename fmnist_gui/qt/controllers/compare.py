@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.checkpoint import Checkpoint, load_checkpoint
 from fmnist_gui.compare import Comparison, compare_predictions
 from fmnist_gui.dynamics import likely_mislabelled
-from fmnist_gui.engine.saliency import explain
 from fmnist_gui.runs import last_checkpoint
 from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.background.tasks import Job
@@ -176,6 +175,8 @@ class CompareController(QObject):
             return
 
         def work(job: Job[dict[int, tuple[np.ndarray, np.ndarray]]]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+            from fmnist_gui.engine.saliency import explain  # in the lane's thread
+
             maps = {}
             for index in chosen:
                 if job.cancelled:

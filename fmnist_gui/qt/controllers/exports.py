@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
@@ -12,9 +12,8 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.atomic import write_bytes
 from fmnist_gui.checkpoint import Checkpoint
 from fmnist_gui.data import FashionMNIST
-from fmnist_gui.engine.evaluation import evaluate
 from fmnist_gui.errors import UserFacingError
-from fmnist_gui.export import export_onnx, write_confusion_csv, write_metrics_csv, write_model_card
+from fmnist_gui.export import write_confusion_csv, write_metrics_csv, write_model_card
 from fmnist_gui.runs import read_metrics
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.common.pictures import CSV, PNG, SVG, widget_png, widget_svg
@@ -23,6 +22,9 @@ from fmnist_gui.qt.background.inference import InferenceWorker
 from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.state.settings import Settings
+
+if TYPE_CHECKING:
+    from fmnist_gui.export.onnx import OnnxReport
 
 T = TypeVar("T")
 
@@ -86,7 +88,13 @@ class ExportsController(QObject):
             return
         data = self._data()
         self.reporter.note("Exporting to ONNX and checking it against PyTorch on the test set…")
-        self._run("onnx", lambda: export_onnx(checkpoint, path, data), lambda report: report.describe())
+
+        def work() -> OnnxReport:
+            from fmnist_gui.export.onnx import export_onnx  # torch and onnx, in the lane's thread
+
+            return export_onnx(checkpoint, path, data)
+
+        self._run("onnx", work, lambda report: report.describe())
 
     def model_card(self) -> None:
         checkpoint = self._model()
@@ -98,6 +106,8 @@ class ExportsController(QObject):
         data = self._data()
 
         def work() -> Path:
+            from fmnist_gui.engine.evaluation import evaluate
+
             evaluation = None if data is None else evaluate(checkpoint.build_model("cpu"), data.test_images,
                                                            data.test_labels, checkpoint.spec.mean, checkpoint.spec.std)
             return write_model_card(checkpoint, path, evaluation)

@@ -16,14 +16,17 @@ from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.state.document import ModelDocument
 from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.controllers.runtime import after_torch
+from fmnist_gui.qt.state.runtime import TorchRuntime
 from fmnist_gui.qt.background.session import TrainingSession
 from fmnist_gui.qt.state.settings import Settings
 
 
 class FilesController(QObject):
     def __init__(self, *, document: ModelDocument, session: TrainingSession, predictions: Predictions, settings: Settings,
-                 reporter: Reporter, show_status: Callable[[str], None], window: QWidget) -> None:
+                 reporter: Reporter, show_status: Callable[[str], None], runtime: TorchRuntime, window: QWidget) -> None:
         super().__init__(window)
+        self.runtime = runtime
         self.document, self.session, self.predictions = document, session, predictions
         self.settings, self.reporter, self._show_status = settings, reporter, show_status
         self._window = window
@@ -42,7 +45,11 @@ class FilesController(QObject):
             self.open_path(path)
 
     def open_path(self, path: str) -> bool:
-        """Open a checkpoint; a bad file, a refused prompt or a running run leave everything as it was."""
+        """Open a checkpoint; a bad file, a refused prompt or a running run leave everything as it was.
+
+        Before torch has loaded, the file opens once it has (False now)."""
+        if not self.runtime.is_loaded:
+            return after_torch(self.runtime, self.reporter, "open", f"{Path(path).name} opens", lambda: self.open_path(path))
         if self.session.active:
             self.reporter.error("Cannot open now", "Stop the training run before opening a checkpoint.")
             return False

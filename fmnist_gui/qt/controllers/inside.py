@@ -10,12 +10,12 @@ so it never takes the training's processor time epoch after epoch.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from fmnist_gui.checkpoint import Checkpoint
-from fmnist_gui.engine.layers import LayerPictures
 from fmnist_gui.engine.projection import METHODS, Projection, aligned
 from fmnist_gui.qt.controllers.analysis import AnalysisController
 from fmnist_gui.qt.background.inference import InferenceWorker
@@ -25,6 +25,9 @@ from fmnist_gui.qt.state.run_state import RunState
 from fmnist_gui.qt.background.session import TrainingSession
 from fmnist_gui.qt.views.layers import LayersView
 from fmnist_gui.qt.views.projector import ProjectorView
+
+if TYPE_CHECKING:
+    from fmnist_gui.engine.layers import LayerPictures
 
 PROJECTION_KEY = "projection"
 LAYERS_KEY = "layers"

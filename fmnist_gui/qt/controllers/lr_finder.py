@@ -10,6 +10,7 @@ dialog through the job, throttled by the task layer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -17,11 +18,15 @@ from PySide6.QtWidgets import QWidget
 from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FashionMNIST
 from fmnist_gui.engine.callbacks import RunControl
-from fmnist_gui.engine.lr_finder import FinderOptions, FinderResult, find_learning_rate
 from fmnist_gui.qt.background.tasks import BackgroundWork, Job
 from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.controllers.runtime import after_torch
+from fmnist_gui.qt.state.runtime import TorchRuntime
 from fmnist_gui.qt.views.controls import ControlsPanel
 from fmnist_gui.qt.views.lr_finder import LRFinderDialog
+
+if TYPE_CHECKING:
+    from fmnist_gui.engine.lr_finder import FinderOptions, FinderResult
 
 LANE = "lr-finder"
 
@@ -32,11 +37,12 @@ class LRFinderController(QObject):
     search_finished = Signal(object)  # FinderResult, or None when the search failed
 
     def __init__(self, work: BackgroundWork, controls: ControlsPanel, data: Callable[[], FashionMNIST | None],
-                 reporter: Reporter, window: QWidget) -> None:
+                 reporter: Reporter, runtime: TorchRuntime, window: QWidget) -> None:
         super().__init__(window)
+        self.runtime = runtime
         self._lane = work.lane(LANE)
         self._controls, self._data, self._reporter, self._window = controls, data, reporter, window
-        self.options = FinderOptions()
+        self.options: FinderOptions | None = None  # the engine's defaults unless set (tests use a short search)
         self.dialog: LRFinderDialog | None = None
         self._control: RunControl | None = None  # the running search's
         self._schedule = "constant"  # the form's schedule when the search began: it decides the advice
@@ -48,11 +54,16 @@ class LRFinderController(QObject):
 
     def start(self, config: TrainConfig) -> None:
         """Open the dialog and search with `config`'s model, optimizer, batch size, weight decay, momentum and device."""
+        if not self.runtime.is_loaded:
+            after_torch(self.runtime, self._reporter, "find", "The learning-rate finder starts", lambda: self.start(config))
+            return
         data = self._data()
         if data is None:
             return
         self.stop()
-        control, options = RunControl(), self.options
+        from fmnist_gui.engine.lr_finder import FinderOptions, find_learning_rate  # Find waits for torch
+
+        control, options = RunControl(), self.options or FinderOptions()
         self._control = control
         dialog = self._dialog()
         dialog.begin(describe(config), options.start_lr, options.end_lr, current=config.lr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -13,9 +14,7 @@ from fmnist_gui.config import TrainConfig
 from fmnist_gui.data import FULL_COUNTS, FashionMNIST
 from fmnist_gui.devices import resolve_device
 from fmnist_gui.engine import EpochRecord, FinishReason, RunFinished, RunStarted
-from fmnist_gui.engine.evaluation import Evaluation
 from fmnist_gui.engine.events import HyperparameterChange, learned_nothing
-from fmnist_gui.engine.optim import continuation_config, schedule_finished
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.formats import counted, format_duration, format_loss
 from fmnist_gui.runs import RunRecorder
@@ -23,12 +22,17 @@ from fmnist_gui.qt.controllers.analysis import AnalysisController
 from fmnist_gui.qt.state.document import ModelDocument
 from fmnist_gui.qt.state.predictions import Baseline, Predictions
 from fmnist_gui.qt.common.reporter import Reporter
+from fmnist_gui.qt.controllers.runtime import after_torch
+from fmnist_gui.qt.state.runtime import TorchRuntime
 from fmnist_gui.qt.state.run_state import RunState
 from fmnist_gui.qt.background.session import TrainingSession
 from fmnist_gui.qt.state.settings import Settings
 from fmnist_gui.qt.views.controls import ControlsPanel
 from fmnist_gui.qt.views.plots import TrainingPlots
 from fmnist_gui.qt.views.run_status import RunStatusBar
+
+if TYPE_CHECKING:
+    from fmnist_gui.engine.evaluation import Evaluation
 
 
 class TrainingController(QObject):
@@ -39,8 +43,9 @@ class TrainingController(QObject):
     def __init__(self, *, session: TrainingSession, document: ModelDocument, controls: ControlsPanel, plots: TrainingPlots,
                  status: RunStatusBar, predictions: Predictions, analysis: AnalysisController, reporter: Reporter,
                  settings: Settings, window: QWidget, data: Callable[[], FashionMNIST | None],
-                 may_discard: Callable[[str], bool], runs_dir: Callable[[], Path]) -> None:
+                 may_discard: Callable[[str], bool], runs_dir: Callable[[], Path], runtime: TorchRuntime) -> None:
         super().__init__(window)
+        self.runtime = runtime
         self.session, self.document, self.controls, self.plots = session, document, controls, plots
         self.status, self.predictions, self.analysis = status, predictions, analysis
         self.reporter, self.settings, self._data, self._may_discard = reporter, settings, data, may_discard
@@ -119,15 +124,24 @@ class TrainingController(QObject):
 
     # Requests from the form
     def _on_train_requested(self, config: TrainConfig) -> None:
+        if not self.runtime.is_loaded:
+            after_torch(self.runtime, self.reporter, "train", "Training starts", lambda: self._on_train_requested(config))
+            return
         if self._may_discard("train a new one"):
             self._start(config, fresh=True)
 
     def _on_continue_requested(self, requested: TrainConfig) -> None:
+        if not self.runtime.is_loaded:
+            after_torch(self.runtime, self.reporter, "train", "Training goes on",
+                        lambda: self._on_continue_requested(requested))
+            return
         checkpoint = self.document.checkpoint
         if checkpoint is None or not checkpoint.trained:
             return
         last_lr = checkpoint.history[-1].lr if checkpoint.history else None
         policy = self.controls.continuation()
+        from fmnist_gui.engine.optim import continuation_config, schedule_finished
+
         try:
             config = continuation_config(checkpoint.config, checkpoint.epoch, last_lr, requested, policy)
         except UserFacingError as exc:  # e.g. more epochs in all than a run may have
@@ -154,6 +168,8 @@ class TrainingController(QObject):
         if checkpoint is None or not checkpoint.trained:
             self.controls.set_model_to_continue(None)
             return
+        from fmnist_gui.engine.optim import schedule_finished  # a model is open: torch has loaded
+
         self.controls.set_model_to_continue(f"{checkpoint.config.model} from {checkpoint.position}",
                                             schedule_finished(checkpoint.config, checkpoint.epoch))
 

@@ -50,7 +50,8 @@ def run_app(checkpoint: str | None = None) -> int:
     """Open the main window (and `checkpoint`, if given) and run until it closes.
 
     When this user's app is already running, it is handed `checkpoint` instead and this process
-    ends at once, before torch is imported. Otherwise a splash shows while torch loads.
+    ends at once, before torch is imported. Otherwise a splash shows while the window is built, and
+    torch loads in the background once the window is up.
     """
     from fmnist_gui.errors import UserFacingError
     from fmnist_gui.qt.shell.single_instance import InstanceServer, hand_over
@@ -67,7 +68,7 @@ def run_app(checkpoint: str | None = None) -> int:
     from fmnist_gui.qt.shell.splash import show_splash
 
     splash = show_splash(app)
-    from fmnist_gui.qt.shell.main_window import MainWindow  # imports torch: seconds, behind the splash
+    from fmnist_gui.qt.shell.main_window import MainWindow  # no torch: it loads on the background layer
 
     window = MainWindow()
     end_on_signals(window)

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from fmnist_gui.checkpoint import CheckpointError
@@ -23,7 +24,7 @@ from fmnist_gui.data import CLASS_NAMES, FashionMNIST
 from fmnist_gui.errors import UserFacingError
 from fmnist_gui.runs import RunInfo, default_runs_dir
 from fmnist_gui.unsaved import keep_unsaved
-from fmnist_gui.devices import available_devices
+from fmnist_gui.devices import cpu_device
 from fmnist_gui.qt.common import dialogs
 from fmnist_gui.qt.shell.actions import MenuActions, about_text, shortcut_rows
 from fmnist_gui.qt.controllers.analysis import AnalysisController, AnalysisViews
@@ -51,7 +52,9 @@ from fmnist_gui.qt.controllers.presenter import PresenterController, LabelledIma
 from fmnist_gui.qt.state.predictions import Predictions
 from fmnist_gui.qt.common.reporter import Reporter
 from fmnist_gui.qt.controllers.runs import RunsController
+from fmnist_gui.qt.controllers.runtime import RuntimeLoader
 from fmnist_gui.qt.state.run_state import RunState
+from fmnist_gui.qt.state.runtime import TorchRuntime
 from fmnist_gui.qt.background.session import TrainingSession
 from fmnist_gui.qt.state.settings import Settings
 from fmnist_gui.qt.background.tasks import BackgroundWork
@@ -73,11 +76,13 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.app_quitting = False
+        self._load_torch_after_first_paint = False
         # Infrastructure and state
         self.work = BackgroundWork(self)
         self.session = TrainingSession(self.work, self)
         self.inference = InferenceWorker(self.work)
         self.predictions = Predictions(CLASS_NAMES, self)
+        self.runtime = TorchRuntime(self)
         self.document = ModelDocument(self.settings, self)
         self.dynamics_model = DynamicsModel(self)
         self.comparison = ComparisonState(self)
@@ -86,7 +91,7 @@ class MainWindow(QMainWindow):
         self.sweeps_window: SweepsWindow | None = None  # made at the first Run → Sweeps…
         self.runs_room: RunsRoomWindow | None = None  # made at the first Compare runs…
         # Views
-        self.controls = ControlsPanel(available_devices())
+        self.controls = ControlsPanel([cpu_device()])  # the GPUs once torch has loaded (RuntimeLoader)
         self.plots = TrainingPlots()
         self.log = LogPane()
         self.status = RunStatusBar()
@@ -103,6 +108,8 @@ class MainWindow(QMainWindow):
                                         **vars(self.inside_views)})
         # Controllers
         self.reporter = Reporter(self.log, self)
+        self.runtime_loader = RuntimeLoader(runtime=self.runtime, work=self.work, controls=self.controls,
+                                            reporter=self.reporter, window=self)
         self.data_source = DataController(
             inference=self.inference, predictions=self.predictions, banner=self.data_banner, reporter=self.reporter,
             settings=self.settings, folder=data_dir or self.settings.data_dir(), parent=self)
@@ -111,14 +118,16 @@ class MainWindow(QMainWindow):
             raise_dock=self.raise_dock, parent=self)
         self.files = FilesController(
             document=self.document, session=self.session, predictions=self.predictions, settings=self.settings,
-            reporter=self.reporter, show_status=lambda text: self.status.showMessage(text, 8000), window=self)
+            reporter=self.reporter, show_status=lambda text: self.status.showMessage(text, 8000), runtime=self.runtime,
+            window=self)
         self.runs = RunsController(
             view=self.runs_view, plots=self.plots, inference=self.inference, reporter=self.reporter,
             settings=self.settings, open_path=self.files.open_path, follow=self._follow_run, window=self)
         self.training = TrainingController(
             session=self.session, document=self.document, controls=self.controls, plots=self.plots, status=self.status,
             predictions=self.predictions, analysis=self.analysis, reporter=self.reporter, settings=self.settings,
-            window=self, data=self.loaded_data, may_discard=self.files.may_discard, runs_dir=lambda: self.runs.runs_dir)
+            window=self, data=self.loaded_data, may_discard=self.files.may_discard, runs_dir=lambda: self.runs.runs_dir,
+            runtime=self.runtime)
         self.following = FollowController(
             plots=self.plots, status=self.status, analysis=self.analysis, inference=self.inference,
             reporter=self.reporter, document=self.document, may_discard=self.files.may_discard, parent=self)
@@ -130,7 +139,7 @@ class MainWindow(QMainWindow):
             views=self.dynamics_views, model=self.dynamics_model, predictions=self.predictions,
             inspect=self.analysis.inspect, raise_dock=self.raise_dock, reporter=self.reporter, settings=self.settings,
             window=self)
-        self.lr_finding = LRFinderController(self.work, self.controls, self.loaded_data, self.reporter, self)
+        self.lr_finding = LRFinderController(self.work, self.controls, self.loaded_data, self.reporter, self.runtime, self)
         self.inside = InsideController(
             views=self.inside_views, predictions=self.predictions, inference=self.inference, analysis=self.analysis,
             reporter=self.reporter, session=self.session, parent=self)
@@ -178,7 +187,10 @@ class MainWindow(QMainWindow):
         self._restore()
         self.controls.set_data_ready(False)
         self.status.showMessage("Loading Fashion-MNIST…")
-        self.data_source.load()
+        if self.runtime_loader.needs_loading:  # torch's import would compete with the first frame: after it
+            self._load_torch_after_first_paint = True
+        else:
+            self._load_torch_and_data()
         self.runs.refresh()  # also says once if a run was interrupted by a crash
         self.files.reopen_last(self.inference.run)
 
@@ -230,6 +242,16 @@ class MainWindow(QMainWindow):
         if self._needs_default_sizes:  # dock sizes only hold once the window has its own size
             self._needs_default_sizes = False
             self._default_sizes()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self._load_torch_after_first_paint:  # the first frame is on screen once this pass ends
+            self._load_torch_after_first_paint = False
+            QTimer.singleShot(0, self._load_torch_and_data)
+
+    def _load_torch_and_data(self) -> None:
+        self.runtime_loader.start()
+        self.data_source.load()  # its tensors need torch too
 
     def raise_dock(self, key: str) -> None:
         """Bring the dock called `key` to the front (a view asked to show something there)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QValidator
@@ -112,9 +113,10 @@ class ControlsPanel(QWidget):
         self._following: str | None = None  # the name of a run another process writes, while it is followed
 
         self._has_gpu = any(info.name != "cpu" for info in devices)
+        self._wanted_device = "cpu"  # the config's device, chosen once the devices torch sees are known
         self.preset = _narrow(QComboBox())
         for name, (description, _) in PRESETS.items():
-            self.preset.addItem(name if name != "gpu" or self._has_gpu else "gpu (no GPU here)", name)
+            self.preset.addItem(self._preset_label(name), name)
             self.preset.setItemData(self.preset.count() - 1, description, _tooltip_role())
         self.preset.addItem(CUSTOM, CUSTOM)
         self.preset.setItemData(self.preset.count() - 1, CUSTOM_TEXT, _tooltip_role())
@@ -127,8 +129,8 @@ class ControlsPanel(QWidget):
             self.device.addItem(info.label, info.name)
         self.device.setToolTip("Where training runs: the CPU, a CUDA GPU (cuda:N) or Apple's GPU (mps)")
         self.model = _narrow(QComboBox())
-        for spec in MODELS.values():
-            self.model.addItem(f"{spec.name} · {_millions(spec.parameter_count)} params", spec.name)
+        for spec in MODELS.values():  # their sizes follow once torch has loaded (set_parameter_counts)
+            self.model.addItem(spec.name, spec.name)
             self.model.setItemData(self.model.count() - 1, spec.description, _tooltip_role())
         self.model.setToolTip("The network architecture")
         self.optimizer = _combo(OPTIMIZERS, "SGD (with momentum), Adam, or AdamW (Adam with decoupled weight decay)")
@@ -245,8 +247,30 @@ class ControlsPanel(QWidget):
         self._update_buttons()
 
     # What the window tells the panel
+    def set_devices(self, devices: list[DeviceInfo]) -> None:
+        """The devices torch can use here (known once it has loaded); the config's device stays chosen."""
+        wanted = self._wanted_device
+        self.device.clear()
+        for info in devices:
+            self.device.addItem(info.label, info.name)
+        self.device.setCurrentIndex(max(0, self.device.findData(wanted)))
+        self._wanted_device = wanted
+        self._has_gpu = any(info.name != "cpu" for info in devices)
+        for row in range(self.preset.count()):
+            name = self.preset.itemData(row)
+            if name in PRESETS:
+                self.preset.setItemText(row, self._preset_label(name))
+        self._sync_preset()
+
+    def set_parameter_counts(self, counts: Mapping[str, int]) -> None:
+        for row in range(self.model.count()):
+            name = self.model.itemData(row)
+            if name in counts:
+                self.model.setItemText(row, f"{name} · {_millions(counts[name])} params")
+
     def set_config(self, config: TrainConfig) -> None:
         self._origin = config.preset  # the preset these values started from, kept in the config the form gives
+        self._wanted_device = config.device
         index = self.device.findData(config.device)
         self.device.setCurrentIndex(max(0, index))
         self.model.setCurrentIndex(max(0, self.model.findData(config.model)))
@@ -368,6 +392,9 @@ class ControlsPanel(QWidget):
         if name != CUSTOM:
             self.set_config(preset(name))
         self._sync_preset()
+
+    def _preset_label(self, name: str) -> str:
+        return name if name != "gpu" or self._has_gpu else "gpu (no GPU here)"
 
     def _sync_preset(self) -> None:
         """Name the preset the form holds ("default", "default, 2 epochs" when only the length differs), or
