@@ -92,6 +92,7 @@ def run_window(args: argparse.Namespace) -> dict:
 
     from fmnist_gui.config import preset
     from fmnist_gui.qt.shell.app import create_app
+    from fmnist_gui.qt.shell.gui_gc import collect_garbage_in_gui_thread
 
     handlers = HandlerTimes()
     handlers.instrument()
@@ -103,6 +104,7 @@ def run_window(args: argparse.Namespace) -> dict:
     window.resize(width, height)
     window.show()
     window.activateWindow()
+    collect_garbage_in_gui_thread(app).freeze_startup()  # as the app does once its window is up
     config = preset(args.preset).replace(epochs=args.epochs)
     ticks: list[float] = []
     epochs: list[float] = []

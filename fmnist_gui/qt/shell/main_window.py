@@ -30,6 +30,7 @@ from fmnist_gui.qt.shell.actions import MenuActions, about_text, shortcut_rows
 from fmnist_gui.qt.controllers.analysis import AnalysisController, AnalysisViews
 from fmnist_gui.qt.controllers.dataset import DataController, missing_data_banner
 from fmnist_gui.qt.shell.docks import LAYOUT_VERSION, apply_default_sizes, build_docks, raise_dock
+from fmnist_gui.qt.shell.gui_gc import installed_collector
 from fmnist_gui.qt.shell.runs_room import RunsRoomWindow
 from fmnist_gui.qt.shell.sweeps_window import SweepsWindow
 from fmnist_gui.qt.state.document import ModelDocument
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         # Infrastructure and state
         self.work = BackgroundWork(self)
         self.session = TrainingSession(self.work, self)
+        self._hold_full_collections_while_training()
         self.inference = InferenceWorker(self.work)
         self.predictions = Predictions(CLASS_NAMES, self)
         self.runtime = TorchRuntime(self)
@@ -217,6 +219,12 @@ class MainWindow(QMainWindow):
         self.training.run_recorded.connect(self.runs.refresh)
         self.session.run_started.connect(lambda run: self.following.stop())
         self.session.run_finished.connect(lambda result: self.label_fixes.run_finished(result, self.session.checkpoint()))
+
+    def _hold_full_collections_while_training(self) -> None:
+        """A full collection in the GUI thread scans everything made since start-up: it waits while a run trains."""
+        collector, session = installed_collector(QApplication.instance()), self.session
+        if collector is not None:
+            session.state_changed.connect(lambda state: collector.hold_full_collections(session, state.active))
 
     def _restore(self) -> None:
         self._default_layout = self.saveState(LAYOUT_VERSION)
