@@ -130,7 +130,9 @@ def main() -> int:
         total, gui = open_and_wait(app, window, "small", small)
         print(f"{small} trials: Open to shown {total:.2f} s, of which the GUI thread {gui * 1000:.0f} ms")
         print(f"(read_sweep of {small} trials in this process: {read * 1000:.0f} ms)")
-        settle(app, 3.0)  # the importances, computed on their lane, arrive
+        settle(app, 1.0)
+        while window.controller._computing:  # noqa: SLF001 - the importances (in a process of their own) arrive
+            settle(app, 0.2)
         frame, listed = window.state.frame, window.state.listed
         for tab in ("Curves", "Slices"):
             window.tabs.setCurrentIndex([window.tabs.tabText(i) for i in range(window.tabs.count())].index(tab))

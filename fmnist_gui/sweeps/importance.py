@@ -3,14 +3,23 @@
 The trials are copied into a study in memory (their distributions rebuilt from the sweep's space),
 so that computing never reads the storage again and never writes it. fANOVA when scikit-learn is
 installed (it sees how parameters act together), else PED-ANOVA, Optuna's default, which needs nothing.
+
+Both are pure Python at heart and slow past a few thousand trials (fANOVA took minutes on a 10,000-trial
+sweep, holding the Python lock all along): they see a seeded sample of at most MAX_TRIALS complete trials,
+and the window computes them in a process of its own (`importances_apart`), so its event loop never waits
+for them and quitting ends them at once.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from fmnist_gui.sweeps.reading import SweepSnapshot, TrialRecord
 from fmnist_gui.sweeps.space import ParamSpec
@@ -19,6 +28,8 @@ if TYPE_CHECKING:
     import optuna
 
 MIN_TRIALS = 4  # fewer complete trials say nothing about which parameter mattered
+MAX_TRIALS = 1000  # a sample this large says which parameter mattered as well as all of them, in seconds
+SAMPLE_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,7 @@ class Importances:
     evaluator: str  # "fANOVA" or "PED-ANOVA", as the workspace names it
     trials: int  # the COMPLETE trials they come from
     message: str = ""  # why there are none, when there are none
+    sampled_from: int = 0  # the complete trials there were, when `trials` is a sample of them; else 0
 
 
 def param_importances(snapshot: SweepSnapshot) -> Importances:
@@ -41,13 +53,57 @@ def param_importances(snapshot: SweepSnapshot) -> Importances:
         why = (f"{len(complete)} complete trial{'s' if len(complete) != 1 else ''} so far; importances need "
                f"{MIN_TRIALS}" if len(complete) < MIN_TRIALS else "no hyperparameter took more than one value yet")
         return Importances({}, name, len(complete), f"Not yet: {why}.")
+    sampled_from = len(complete) if len(complete) > MAX_TRIALS else 0
+    if sampled_from:
+        chosen = np.random.default_rng(SAMPLE_SEED).choice(len(complete), MAX_TRIALS, replace=False)
+        complete = [complete[i] for i in sorted(chosen)]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize")  # in memory
     distributions = {spec.name: _distribution(spec) for spec in space}
     study.add_trials([_copy(trial, distributions) for trial in complete])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PED-ANOVA's "experimental" warning, said once per call
         shares = optuna.importance.get_param_importances(study, evaluator=evaluator, params=list(distributions))
-    return Importances({key: float(value) for key, value in shares.items()}, name, len(complete))
+    return Importances({key: float(value) for key, value in shares.items()}, name, len(complete), sampled_from=sampled_from)
+
+
+class ImportancesStopped(Exception):
+    """`importances_apart` was asked to stop; its process is ended."""
+
+
+def importances_apart(snapshot: SweepSnapshot, stop: threading.Event) -> Importances:
+    """`param_importances` in a process of its own, waited for without holding the Python lock; `stop` set
+    (a newer request, the window closing) ends that process and raises ImportancesStopped."""
+    context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt's threads
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_answer, args=(snapshot, sending), name="sweep-importances", daemon=True)
+    process.start()
+    sending.close()
+    try:
+        while not receiving.poll(0.1):
+            if stop.is_set():
+                raise ImportancesStopped
+            if not process.is_alive():
+                raise RuntimeError(f"The importance process ended without an answer (exit code {process.exitcode}).")
+        kind, value = receiving.recv()
+    finally:
+        receiving.close()
+        if process.is_alive():
+            process.terminate()
+        process.join(5)
+    if kind == "error":
+        raise RuntimeError(value)
+    return value
+
+
+def _answer(snapshot: SweepSnapshot, sending: Any) -> None:
+    """In the child process: the importances, or the error in words."""
+    try:
+        sending.send(("ok", param_importances(snapshot)))
+    except Exception as exc:  # noqa: BLE001 - said to the window, which says it to the user
+        sending.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        sending.close()
 
 
 def _evaluator() -> tuple[optuna.importance.BaseImportanceEvaluator, str]:

@@ -15,7 +15,8 @@ from fmnist_gui.runs.side_by_side import differing_fields, metric_series, metric
 from fmnist_gui.sweeps import SpaceError, read_sweep
 from fmnist_gui.sweeps.definition import define_from_config
 from fmnist_gui.sweeps.frame import TrialsFrame
-from fmnist_gui.sweeps.importance import MIN_TRIALS, param_importances
+from fmnist_gui.sweeps import importance
+from fmnist_gui.sweeps.importance import MIN_TRIALS, ImportancesStopped, importances_apart, param_importances
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,26 @@ def test_importances_name_their_evaluator_and_need_a_few_trials(sweep):
     few = param_importances(type(sweep)(sweep.name, sweep.where, sweep.definition, sweep.trials[:MIN_TRIALS - 1],
                                         sweep.tally))
     assert not few.shares and few.message.startswith("Not yet: ")
+
+
+def test_importances_of_many_trials_come_from_a_seeded_sample(sweep, monkeypatch):
+    monkeypatch.setattr(importance, "MAX_TRIALS", 20)
+    sampled = param_importances(sweep)
+    assert (sampled.trials, sampled.sampled_from) == (20, 32)
+    assert param_importances(sweep) == sampled  # the same sample each time
+    assert param_importances(sweep).shares.keys() == {"lr", "weight_decay", "batch_size", "optimizer"}
+
+
+def test_importances_apart_answer_as_in_this_process_and_stop_when_asked(sweep):
+    import multiprocessing
+    import threading
+
+    assert importances_apart(sweep, threading.Event()) == param_importances(sweep)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(ImportancesStopped):
+        importances_apart(sweep, stop)
+    assert not [p for p in multiprocessing.active_children() if p.name == "sweep-importances"]  # ended, not left
 
 
 def test_a_definition_from_the_forms_values_fixes_what_differs_from_its_preset():

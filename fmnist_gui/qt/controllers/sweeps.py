@@ -3,13 +3,15 @@
 Following is a read every READ_MS on a lane of its own (`read_sweep(…, reap=False)`: the window
 never writes the study, not even to fail a dead worker's trial), with the frame the views draw built
 there too; never a second read while one runs, and a snapshot equal to the one on screen redraws
-nothing. Importances are computed on another lane, only when the number of complete trials changed,
-at most every IMPORTANCE_MS.
+nothing. Importances are computed in a process of their own (waited for on another lane), only when
+the number of complete trials changed, at most every IMPORTANCE_MS: their pure-Python evaluators would
+otherwise hold the Python lock, and the event loop with it, for seconds.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from fmnist_gui.runs import last_checkpoint
 from fmnist_gui.safe_text import printable
 from fmnist_gui.sweeps import SweepSnapshot, SweepStore, TrialRecord, create_study, list_sweeps, read_sweep, write_trials_csv
 from fmnist_gui.sweeps.frame import TrialsFrame
-from fmnist_gui.sweeps.importance import Importances, param_importances
+from fmnist_gui.sweeps.importance import Importances, ImportancesStopped, importances_apart
 from fmnist_gui.qt.background.sweep_workers import SweepWorkerProcesses
 from fmnist_gui.qt.background.tasks import BackgroundWork, Job
 from fmnist_gui.qt.common import dialogs
@@ -259,7 +261,15 @@ class SweepsController(QObject):
             self.reporter.note(f"Cannot compute the importances: {message}")
             self.state.set_importances(Importances({}, "", 0, f"Cannot compute them: {message}"))
 
-        self._importance_lane.submit("importance", lambda job: param_importances(snapshot), done, failed)
+        def work(job: Job[Importances]) -> Importances:
+            stop = threading.Event()
+            job.on_cancel(stop.set)  # a newer sweep, or the window closing: the process ends at once
+            try:
+                return importances_apart(snapshot, stop)
+            except ImportancesStopped:
+                return Importances({}, "", 0, "Stopped.")  # a cancelled job's answer is dropped
+
+        self._importance_lane.submit("importance", work, done, failed)
 
     # Workers
     def start_workers(self, count: int, sweep_data_dir: str | None = None) -> None:

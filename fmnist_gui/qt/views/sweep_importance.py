@@ -73,5 +73,7 @@ class ImportanceBars(QWidget):
             self.caption.setText(importances.message)
         else:
             evaluator = EVALUATORS.get(importances.evaluator, importances.evaluator)
-            self.caption.setText(f"By {evaluator}, from {importances.trials} complete trials; computed again when "
-                                 "more trials complete." + (" Computing…" if computing else ""))
+            source = (f"a sample of {importances.trials:,} of the {importances.sampled_from:,} complete trials"
+                      if importances.sampled_from else f"{importances.trials:,} complete trials")
+            self.caption.setText(f"By {evaluator}, from {source}; computed again when more trials complete."
+                                 + (" Computing…" if computing else ""))
