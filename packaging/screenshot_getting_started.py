@@ -14,26 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, step_through, use_throwaway_settings_and_runs
+from virtual_screen import open_window, shoot_on_screen, shot_arguments, step_through
 
 SCREEN = "1600x1000x24"
 WIDTH = 720
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "fmnist_gui" / "resources"))
-    parser.add_argument("--data-dir")
-    parser.add_argument("--size", default="1280x800")
-    return parser.parse_args()
-
-
 def main() -> int:
-    args = parse_args()
-    if needs_virtual_screen():
-        return rerun_under_xvfb(SCREEN)
-    use_throwaway_settings_and_runs()
-    return shoot(args)
+    resources = Path(__file__).resolve().parents[1] / "fmnist_gui" / "resources"
+    return shoot_on_screen(SCREEN, shoot, shot_arguments(__doc__, str(resources), "1280x800"))
 
 
 def shoot(args: argparse.Namespace) -> int:

@@ -15,28 +15,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, step_through, use_throwaway_settings_and_runs
+from virtual_screen import needs_virtual_screen, open_window, shoot_on_screen, shot_arguments, step_through
 
 SCREEN = "1920x1080x24"
 KEYS = "AAXAKAXAAS" + "X" * 30  # accept, set aside, keep, skip: the fast path a reviewer takes; then set aside a few
 EPOCHS = 2  # a map needs two epochs to spread out
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs")
-    parser.add_argument("--size", default="1600x1000", help="window size, WIDTHxHEIGHT")
-    parser.add_argument("--data-dir")
-    return parser.parse_args()
-
-
 def main() -> int:
-    args = parse_args()
-    if needs_virtual_screen():
-        return rerun_under_xvfb(SCREEN)
-    use_throwaway_settings_and_runs()
-    os.environ["FMNIST_LABELS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-labels-")
-    return shoot(args)
+    args = shot_arguments(__doc__, "docs", "1600x1000")
+    if not needs_virtual_screen():  # in the run under xvfb-run: the fix sets go to a throwaway folder too
+        os.environ["FMNIST_LABELS"] = tempfile.mkdtemp(prefix="fmnist-gui-shot-labels-")
+    return shoot_on_screen(SCREEN, shoot, args)
 
 
 def shoot(args: argparse.Namespace) -> int:  # noqa: C901 - one script of steps

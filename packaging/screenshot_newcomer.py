@@ -14,25 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from virtual_screen import needs_virtual_screen, open_window, rerun_under_xvfb, step_through, use_throwaway_settings_and_runs
+from virtual_screen import open_window, shoot_on_screen, shot_arguments, step_through
 
 SCREEN = "1920x1080x24"
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs")
-    parser.add_argument("--size", default="1280x720", help="window size, WIDTHxHEIGHT")
-    parser.add_argument("--data-dir")
-    return parser.parse_args()
-
-
 def main() -> int:
-    args = parse_args()
-    if needs_virtual_screen():
-        return rerun_under_xvfb(SCREEN)
-    use_throwaway_settings_and_runs()
-    return shoot(args)
+    return shoot_on_screen(SCREEN, shoot, shot_arguments(__doc__, "docs", "1280x720"))
 
 
 def shoot(args: argparse.Namespace) -> int:  # noqa: C901 - one script of steps

@@ -61,3 +61,22 @@ def step_through(app, window, steps: list, pause_ms: int = 400, ready=lambda: Tr
         QTimer.singleShot(wait if isinstance(wait, int) and not isinstance(wait, bool) and wait > 0 else pause_ms, next_step)
 
     return next_step
+
+
+def shot_arguments(description: str, out: str, size: str):  # noqa: ANN201 - argparse.Namespace
+    """The options every screenshot script takes: --out FOLDER, --size WIDTHxHEIGHT, --data-dir DIR."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--out", default=out)
+    parser.add_argument("--size", default=size, help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--data-dir")
+    return parser.parse_args()
+
+
+def shoot_on_screen(screen: str, shoot, args) -> int:  # noqa: ANN001
+    """Run `shoot(args)` with throwaway settings and runs, on a virtual screen when there is no display."""
+    if needs_virtual_screen():
+        return rerun_under_xvfb(screen)
+    use_throwaway_settings_and_runs()
+    return shoot(args)
