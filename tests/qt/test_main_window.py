@@ -32,6 +32,7 @@ def test_train_shows_curves_progress_and_predictions(qtbot, make_window):
     tiles = window.views.samples.tiles
     assert all(tile.predicted_name is not None for tile in tiles)
     assert any("Run completed" in line for line in window.log.lines())
+    assert any("Training path: fp32" in line for line in window.log.lines())  # the path that ran
     assert "epoch 2" in window.windowTitle() and "quickstart-mlp" in window.windowTitle()
     assert window.controls.continue_button.isEnabled()
 

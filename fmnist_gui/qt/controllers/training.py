@@ -210,6 +210,8 @@ class TrainingController(QObject):
         self._batches_per_epoch = run.batches_per_epoch
         self.plots.begin_run(run.config.epochs)
         self.status.run_started(run)
+        how = f" ({run.execution_chosen})" if run.execution_chosen else ""
+        self.reporter.note(f"Training path: {run.execution}{how}")  # as train's first line and run.json say
         recorder = self._recorder
         if recorder is not None:
             self.document.run_folder = recorder.folder
